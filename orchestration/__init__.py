@@ -1,0 +1,1 @@
+"""Grandstand: the club's fan-data warehouse (Dagster code location and tooling)."""
