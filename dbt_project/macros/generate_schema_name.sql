@@ -1,0 +1,5 @@
+{#- Layers get plain schema names (raw, staging, intermediate, marts, seeds), the names BI
+    tools and the published file use, instead of dbt's default <target>_<custom>. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
+{%- endmacro %}

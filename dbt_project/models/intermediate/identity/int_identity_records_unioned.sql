@@ -1,0 +1,118 @@
+-- One row per source record that names a person, in one shape for matching: the record
+-- types of marts.fan_source_records.
+with ticketing_orders as (
+    select * from {{ ref('stg_ticketing__orders') }}
+),
+
+-- an account is described by its latest order
+ticketing_accounts as (
+    {{ dedupe('ticketing_orders', 'account_id', 'updated_at desc nulls last, order_id desc') }}
+),
+
+unioned as (
+    select
+        'ticketing_account' as record_type,
+        account_id as record_id,
+        email,
+        first_name,
+        last_name,
+        cast(null as {{ dbt.type_string() }}) as full_name,
+        phone,
+        birth_date,
+        postal_code,
+        created_at as record_at
+    from ticketing_accounts
+    where account_id is not null
+
+    union all
+
+    select
+        'ticketing_order' as record_type,
+        order_id as record_id,
+        email,
+        first_name,
+        last_name,
+        null as full_name,
+        phone,
+        birth_date,
+        postal_code,
+        created_at as record_at
+    from ticketing_orders
+
+    union all
+
+    select
+        'ticket_holder' as record_type,
+        tickets.ticket_id as record_id,
+        tickets.holder_email as email,
+        tickets.holder_first_name as first_name,
+        tickets.holder_last_name as last_name,
+        null as full_name,
+        null as phone,
+        null as birth_date,
+        null as postal_code,
+        orders.created_at as record_at
+    from {{ ref('stg_ticketing__tickets') }} as tickets
+    left join ticketing_orders as orders on tickets.order_id = orders.order_id
+    where tickets.holder_first_name is not null or tickets.holder_last_name is not null
+
+    union all
+
+    select
+        'shop_customer' as record_type,
+        customer_id as record_id,
+        email,
+        first_name,
+        last_name,
+        null as full_name,
+        coalesce(phone, address_phone) as phone,
+        null as birth_date,
+        zip as postal_code,
+        null as record_at
+    from {{ ref('stg_shop__customers') }}
+
+    union all
+
+    select
+        'shop_order' as record_type,
+        order_id as record_id,
+        email,
+        null as first_name,
+        null as last_name,
+        billing_name as full_name,
+        coalesce(billing_phone, phone) as phone,
+        null as birth_date,
+        billing_zip as postal_code,
+        created_at as record_at
+    from {{ ref('stg_shop__orders') }}
+    where order_id is not null
+
+    union all
+
+    select
+        'email_contact' as record_type,
+        contact_id as record_id,
+        email,
+        first_name,
+        last_name,
+        null as full_name,
+        sms_phone as phone,
+        birth_date,
+        postal_code,
+        coalesce(modified_at, created_at) as record_at
+    from {{ ref('stg_email__contacts') }}
+)
+
+select
+    record_type,
+    record_id,
+    email,
+    {{ normalize_email('email') }} as email_normalized,
+    first_name,
+    last_name,
+    full_name,
+    phone,
+    birth_date,
+    postal_code,
+    record_at
+from unioned

@@ -1,0 +1,20 @@
+select
+    order_id,
+    order_name,
+    fan_id,
+    created_at,
+    order_date,
+    financial_status,
+    currency,
+    subtotal,
+    shipping,
+    taxes,
+    discount_amount,
+    total,
+    refunded_amount,
+    net_amount,
+    fx_rate,
+    gross_amount_eur,
+    refunded_amount_eur,
+    net_amount_eur
+from {{ ref('int_shop_orders_valued') }}

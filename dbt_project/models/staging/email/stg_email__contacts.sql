@@ -1,0 +1,47 @@
+with source as (
+    select * from {{ source('email', 'contacts') }}
+),
+
+renamed as (
+    select
+        {{ empty_as_null('contact_id') }} as contact_id,
+        {{ empty_as_null('email') }} as email,
+        {{ empty_as_null('firstname') }} as first_name,
+        {{ empty_as_null('lastname') }} as last_name,
+        {{ empty_as_null('sms') }} as sms_phone,
+        {{ parse_date('date_of_birth', '%Y-%m-%d') }} as birth_date,
+        {{ empty_as_null('postcode') }} as postal_code,
+        {{ parse_boolean('email_blacklisted') }} as is_email_blacklisted,
+        {{ parse_boolean('sms_blacklisted') }} as is_sms_blacklisted,
+        {{ parse_utc_timestamp('created_at') }} as created_at,
+        {{ parse_utc_timestamp('modified_at') }} as modified_at,
+        {{ empty_as_null('lists') }} as lists,
+        _export_date,
+        _source_file,
+        _source_line
+    from source
+),
+
+-- snapshot: the newest export, then the newest modification, holds the current contact
+deduped as (
+    {{ dedupe('renamed', 'contact_id', '_export_date desc, modified_at desc nulls last, _source_file desc, _source_line desc') }}
+)
+
+select
+    contact_id,
+    email,
+    first_name,
+    last_name,
+    sms_phone,
+    birth_date,
+    postal_code,
+    is_email_blacklisted,
+    is_sms_blacklisted,
+    created_at,
+    modified_at,
+    lists,
+    _export_date,
+    _source_file,
+    _source_line
+from deduped
+where contact_id is not null

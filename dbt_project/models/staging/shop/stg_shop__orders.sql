@@ -1,0 +1,37 @@
+-- One row per Shopify order: the order-level fields, which stg_shop__order_lines already
+-- carried from the order's first export row.
+select
+    order_id,
+    order_name,
+    email,
+    financial_status,
+    fulfillment_status,
+    accepts_marketing,
+    currency,
+    subtotal,
+    shipping,
+    taxes,
+    total,
+    discount_code,
+    discount_amount,
+    refunded_amount,
+    outstanding_balance,
+    created_at,
+    paid_at,
+    fulfilled_at,
+    cancelled_at,
+    billing_name,
+    billing_address1,
+    billing_city,
+    billing_zip,
+    billing_country,
+    billing_phone,
+    phone,
+    payment_method,
+    source_name,
+    tags,
+    _export_date,
+    _source_file,
+    _source_line
+from {{ ref('stg_shop__order_lines') }}
+where line_number = 1

@@ -1,0 +1,64 @@
+with source as (
+    select * from {{ source('ticketing', 'orders') }}
+),
+
+renamed as (
+    select
+        {{ empty_as_null('order_id') }} as order_id,
+        {{ empty_as_null('account_id') }} as account_id,
+        {{ parse_local_timestamp_to_utc('created_at', ['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M']) }} as created_at,
+        {{ parse_local_timestamp_to_utc('updated_at', ['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M']) }} as updated_at,
+        lower({{ empty_as_null('status') }}) as status,
+        lower({{ empty_as_null('sales_channel') }}) as sales_channel,
+        {{ empty_as_null('email') }} as email,
+        {{ empty_as_null('civility') }} as civility,
+        {{ empty_as_null('first_name') }} as first_name,
+        {{ empty_as_null('last_name') }} as last_name,
+        {{ parse_date('birth_date', '%d/%m/%Y') }} as birth_date,
+        {{ empty_as_null('phone') }} as phone,
+        {{ empty_as_null('address') }} as address,
+        {{ empty_as_null('postal_code') }} as postal_code,
+        {{ empty_as_null('city') }} as city,
+        {{ empty_as_null('country') }} as country,
+        {{ parse_boolean('optin_club') }} as is_opted_in_club,
+        {{ parse_boolean('optin_partners') }} as is_opted_in_partners,
+        {{ parse_decimal_comma('total_amount') }} as total_amount,
+        coalesce(upper({{ empty_as_null('currency') }}), 'EUR') as currency,
+        _export_date,
+        _source_file,
+        _source_line
+    from source
+),
+
+-- delta: an order comes again when it changes; the newest export, then the newest
+-- updated_at, wins (a paid order later refunded ends refunded)
+deduped as (
+    {{ dedupe('renamed', 'order_id', '_export_date desc, updated_at desc nulls last, _source_file desc, _source_line desc') }}
+)
+
+select
+    order_id,
+    account_id,
+    created_at,
+    updated_at,
+    status,
+    sales_channel,
+    email,
+    civility,
+    first_name,
+    last_name,
+    birth_date,
+    phone,
+    address,
+    postal_code,
+    city,
+    country,
+    is_opted_in_club,
+    is_opted_in_partners,
+    total_amount,
+    currency,
+    _export_date,
+    _source_file,
+    _source_line
+from deduped
+where order_id is not null
