@@ -5,7 +5,9 @@ with orders as (
 ),
 
 fans as (
-    select record_id, fan_id
+    select
+        record_id,
+        fan_id
     from {{ ref('int_identity_records_clustered') }}
     where record_type = 'shop_order'
 ),

@@ -4,7 +4,10 @@ with scans as (
 ),
 
 tickets as (
-    select ticket_id, attendee_fan_id, product_type
+    select
+        ticket_id,
+        attendee_fan_id,
+        product_type
     from {{ ref('fct_tickets') }}
 )
 

@@ -3,7 +3,9 @@ with lines as (
 ),
 
 orders as (
-    select order_name, fan_id
+    select
+        order_name,
+        fan_id
     from {{ ref('int_shop_orders_valued') }}
 )
 

@@ -12,8 +12,11 @@ ranked as (
     select
         responses.*,
         row_number() over (
-            partition by campaign_id, coalesce(email_normalized, response_id), survey_type
-            order by answered_at desc, response_id desc
+            partition by
+                responses.campaign_id,
+                coalesce(responses.email_normalized, responses.response_id),
+                responses.survey_type
+            order by responses.answered_at desc, responses.response_id desc
         ) = 1 as is_latest_answer
     from responses
 ),
@@ -30,7 +33,7 @@ select
     ranked.survey_type,
     ranked.touchpoint,
     ranked.score,
-    ranked.comment,
+    ranked.comment_text,
     ranked.answered_at,
     {{ utc_to_local_date('ranked.answered_at') }} as answered_date,
     ranked.is_latest_answer

@@ -5,13 +5,18 @@ with tickets as (
 ),
 
 holders as (
-    select record_id, fan_id
+    select
+        record_id,
+        fan_id
     from {{ ref('int_identity_records_clustered') }}
     where record_type = 'ticket_holder'
 ),
 
 orders as (
-    select order_id, fan_id, status
+    select
+        order_id,
+        fan_id,
+        status
     from {{ ref('int_ticket_orders_valued') }}
 )
 
@@ -20,7 +25,6 @@ select
     tickets.order_id,
     orders.fan_id,
     holders.fan_id as holder_fan_id,
-    coalesce(holders.fan_id, orders.fan_id) as attendee_fan_id,
     tickets.match_id,
     tickets.season,
     tickets.product_type,
@@ -31,6 +35,7 @@ select
     tickets.price,
     tickets.status,
     orders.status as order_status,
+    coalesce(holders.fan_id, orders.fan_id) as attendee_fan_id,
     tickets.status = 'valid' and orders.status = 'paid' as is_valid
 from tickets
 left join orders on tickets.order_id = orders.order_id

@@ -65,7 +65,7 @@ select
     scored.r_score,
     scored.f_score,
     scored.m_score,
-    {{ dbt.concat(['cast(scored.r_score as ' ~ dbt.type_string() ~ ')', 'cast(scored.f_score as ' ~ dbt.type_string() ~ ')', 'cast(scored.m_score as ' ~ dbt.type_string() ~ ')']) }} as rfm_code,
+    cast(scored.r_score * 100 + scored.f_score * 10 + scored.m_score as {{ dbt.type_string() }}) as rfm_code,
     segments.rfm_segment
 from scored
 left join {{ ref('rfm_segments') }} as segments

@@ -12,7 +12,9 @@ with purchases as (
 ),
 
 first_purchase as (
-    select fan_id, min(purchase_date) as first_purchase_date
+    select
+        fan_id,
+        min(purchase_date) as first_purchase_date
     from purchases
     where is_counted and fan_id is not null
     group by fan_id

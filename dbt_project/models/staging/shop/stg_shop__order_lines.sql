@@ -8,7 +8,7 @@ with source as (
 numbered as (
     select
         source.*,
-        row_number() over (partition by _source_file, name order by _source_line) as line_number
+        row_number() over (partition by source._source_file, source.name order by source._source_line) as line_number
     from source
     where {{ empty_as_null('name') }} is not null
 ),

@@ -1,0 +1,56 @@
+# Grandstand: two commands on a fresh clone.
+#   make run   venv + install + demo data + the nightly job end to end (embedded DuckDB)
+#   make test  venv + install + ruff + sqlfluff + pytest
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FANS ?= 5000
+SEED ?= 42
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export GRANDSTAND_HOME ?= $(CURDIR)/var
+export GRANDSTAND_LANDING ?= $(GRANDSTAND_HOME)/landing
+
+.PHONY: install run generate nightly ui test lint sqlfluff pytest bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Demo data is generated only when the landing folder is the demo one (never over real exports).
+generate: $(STAMP)
+	@if [ "$(GRANDSTAND_LANDING)" = "$(GRANDSTAND_HOME)/landing" ]; then \
+		rm -rf "$(GRANDSTAND_LANDING)" && \
+		$(BIN)/grandstand generate --fans $(FANS) --seed $(SEED) --out "$(GRANDSTAND_LANDING)"; \
+	else echo "GRANDSTAND_LANDING=$(GRANDSTAND_LANDING): real exports, no demo data generated"; fi
+
+nightly: $(STAMP)
+	$(BIN)/grandstand run
+
+run: generate nightly
+
+ui: $(STAMP)
+	$(BIN)/grandstand ui
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+sqlfluff: $(STAMP)
+	cd dbt_project && ../$(BIN)/sqlfluff lint models tests macros
+
+pytest: $(STAMP)
+	$(BIN)/pytest -q
+
+test: lint sqlfluff pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf var dbt_project/target dbt_project/logs

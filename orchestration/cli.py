@@ -1,0 +1,86 @@
+"""`grandstand`: generate demo data, run the nightly job, serve the Dagster UI."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from orchestration.settings import paths
+
+
+def _prepare_dagster_home() -> Path:
+    """A persistent Dagster instance under the working area, so the UI shows past runs."""
+    home = paths().dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(Path(__file__).with_name("dagster.yaml"), home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def cmd_generate(argv: list[str]) -> int:
+    from orchestration.generator import main as generate_main
+
+    return generate_main(argv) or 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if args.landing:
+        os.environ["GRANDSTAND_LANDING"] = str(Path(args.landing).resolve())
+    if args.as_of:
+        os.environ["GRANDSTAND_AS_OF"] = args.as_of
+    _prepare_dagster_home()
+
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.summary import format_summary, summarize
+
+    landing = paths().landing
+    if not landing.is_dir():
+        print(f"Landing folder not found: {landing} (set GRANDSTAND_LANDING)", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    with dg.DagsterInstance.get() as instance:
+        result = defs.resolve_job_def("nightly").execute_in_process(
+            instance=instance, raise_on_error=False
+        )
+        summary = summarize(instance, result.run_id, paths())
+    print(format_summary(summary))
+    print(f"Elapsed: {time.monotonic() - started:.1f} s")
+    return 0 if summary.success and summary.published else 1
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    home = _prepare_dagster_home()
+    dagster = Path(sys.executable).parent / "dagster"
+    command = [str(dagster), "dev", "-m", "orchestration.definitions", "-h", args.host, "-p", str(args.port)]
+    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={home})")
+    return subprocess.call(command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "generate":
+        return cmd_generate(argv[1:])
+
+    parser = argparse.ArgumentParser(prog="grandstand", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("generate", help="write demo exports (see `grandstand generate -h`)")
+    run = commands.add_parser("run", help="run the nightly job in-process and print a summary")
+    run.add_argument("--landing", help="landing folder (default: $GRANDSTAND_LANDING)")
+    run.add_argument("--as-of", help="as-of date YYYY-MM-DD (default: newest export date)")
+    ui = commands.add_parser("ui", help="serve the Dagster UI on this project")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    args = parser.parse_args(argv)
+    handlers = {"run": cmd_run, "ui": cmd_ui}
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

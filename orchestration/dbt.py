@@ -1,0 +1,131 @@
+"""dbt as Dagster assets: every model, seed and test of dbt_project/ (tests as asset checks)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from orchestration.settings import DBT_PROJECT_DIR, paths
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# The dbt of this environment, whether or not the venv is activated.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+# The files whose change makes the parsed manifest stale.
+_PROJECT_SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "tests", "snapshots")
+
+
+def dbt_environment() -> dict[str, str]:
+    """Environment of every dbt call: the working DuckDB file, no network telemetry."""
+    return {
+        "GRANDSTAND_WAREHOUSE": str(paths().warehouse),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def _newest_source_mtime() -> float:
+    newest = 0.0
+    for name in _PROJECT_SOURCES:
+        path = DBT_PROJECT_DIR / name
+        files = path.rglob("*") if path.is_dir() else [path]
+        newest = max([newest, *(f.stat().st_mtime for f in files if f.is_file())])
+    return newest
+
+
+def ensure_manifest() -> None:
+    """Parse the dbt project when its manifest is missing or stale.
+
+    The manifest is parsed against the same DuckDB path as at run time, since relation
+    names embed it; a changed path forces a new parse.
+    """
+    manifest = DBT_PROJECT.manifest_path
+    stamp = manifest.with_name("grandstand_parse.json")
+    env = dbt_environment()
+    fresh = (
+        manifest.exists()
+        and stamp.exists()
+        and json.loads(stamp.read_text()) == env
+        and manifest.stat().st_mtime >= _newest_source_mtime()
+    )
+    if fresh:
+        return
+    subprocess.run(
+        [DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, **env},
+        check=True,
+    )
+    stamp.write_text(json.dumps(env))
+
+
+class GrandstandDbtTranslator(DagsterDbtTranslator):
+    """Asset keys are [schema, name] (staging/stg_..., marts/dim_fan), the names the
+    published file and the quality suites use; groups follow the dbt layers. Sources map
+    to the ingestion assets through meta.dagster.asset_key (handled by the base class)."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_asset_key(dbt_resource_props)
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_resource_props.get("schema")
+
+
+class DbtRunConfig(dg.Config):
+    as_of_date: str = ""
+    """YYYY-MM-DD; empty: GRANDSTAND_AS_OF, else the newest export date landed."""
+
+
+def resolve_as_of_date(requested: str = "") -> str:
+    from orchestration.landing import newest_export_date
+
+    chosen = requested or os.environ.get("GRANDSTAND_AS_OF", "")
+    if chosen:
+        return chosen
+    newest = newest_export_date(paths().landing)
+    return newest.isoformat() if newest else ""
+
+
+ensure_manifest()
+
+
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
+    dagster_dbt_translator=GrandstandDbtTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
+    ),
+)
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
+    """dbt build: seeds, staging, intermediate, marts and their tests, in dependency order."""
+    os.environ.update(dbt_environment())
+    as_of = resolve_as_of_date(config.as_of_date)
+    context.log.info(f"dbt build as of {as_of or 'the newest export landed'}")
+    args = ["build", "--vars", json.dumps({"as_of_date": as_of})]
+    yield from dbt.cli(args, context=context).stream()
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=DBT_PROJECT, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
+    )
+
+
+def mart_asset_keys() -> list[dg.AssetKey]:
+    """Asset keys of the marts (the BI contract), from the dbt manifest."""
+    return [key for key in dbt_models.keys if key.path[0] == "marts"]

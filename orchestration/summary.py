@@ -1,0 +1,117 @@
+"""What a run did, in a few lines: steps and their time, checks, quarantine, marts, paths."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.settings import Paths
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    success: bool
+    step_seconds: dict[str, float] = field(default_factory=dict)
+    failed_steps: list[str] = field(default_factory=list)
+    checks_passed: int = 0
+    checks_failed: list[str] = field(default_factory=list)
+    checks_warned: list[str] = field(default_factory=list)
+    rows_quarantined: int = 0
+    files_loaded: int = 0
+    mart_rows: dict[str, int] = field(default_factory=dict)
+    published: bool = False
+    published_file: Path | None = None
+    report: Path | None = None
+
+
+def summarize(instance: dg.DagsterInstance, run_id: str, paths: Paths) -> RunSummary:
+    summary = RunSummary(run_id=run_id, success=False)
+    starts: dict[str, float] = {}
+    run_start = None
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None:
+            continue
+        run_start = run_start or entry.timestamp
+        kind = event.event_type
+        if kind == dg.DagsterEventType.STEP_START:
+            starts[event.step_key] = entry.timestamp
+        elif kind in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+            summary.step_seconds[event.step_key] = entry.timestamp - starts.get(
+                event.step_key, entry.timestamp
+            )
+            if kind == dg.DagsterEventType.STEP_FAILURE:
+                summary.failed_steps.append(event.step_key)
+        elif kind == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            if evaluation.passed:
+                summary.checks_passed += 1
+            elif evaluation.severity == dg.AssetCheckSeverity.WARN:
+                summary.checks_warned.append(name)
+            else:
+                summary.checks_failed.append(name)
+        elif kind == dg.DagsterEventType.ASSET_MATERIALIZATION:
+            if event.asset_key == dg.AssetKey(["published", "marts"]):
+                summary.published = True
+        elif kind == dg.DagsterEventType.RUN_SUCCESS:
+            summary.success = True
+
+    if paths.warehouse.exists() and run_start is not None:
+        with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+            summary.files_loaded, summary.rows_quarantined = _ingested_since(con, run_start)
+    manifest = paths.published / "manifest.json"
+    if summary.published and manifest.exists():
+        published = json.loads(manifest.read_text())
+        summary.mart_rows = {t["name"]: t["rows"] for t in published.get("tables", [])}
+        summary.published_file = paths.published / "grandstand.duckdb"
+        report = paths.published / "report" / "index.html"
+        summary.report = report if report.exists() else None
+    return summary
+
+
+def _ingested_since(con: duckdb.DuckDBPyConnection, since: float) -> tuple[int, int]:
+    """Files loaded and rows quarantined by this run (loaded at or after its start)."""
+    try:
+        row = con.execute(
+            """
+            select count(*), coalesce(sum(rows_quarantined), 0)
+            from raw._file_manifest
+            where loaded_at >= to_timestamp(?)::timestamp
+            """,
+            [since],
+        ).fetchone()
+    except duckdb.CatalogException:
+        return 0, 0
+    return int(row[0]), int(row[1])
+
+
+def format_summary(summary: RunSummary) -> str:
+    status = "SUCCESS" if summary.success else "FAILED"
+    lines = [f"Grandstand nightly run {summary.run_id[:8]}: {status}", "", "Steps:"]
+    for step, seconds in summary.step_seconds.items():
+        mark = "FAILED" if step in summary.failed_steps else "ok"
+        lines.append(f"  {step:<40} {seconds:7.1f} s  {mark}")
+    lines += [
+        "",
+        f"Files loaded: {summary.files_loaded}   rows quarantined: {summary.rows_quarantined}"
+        " (see raw._quarantine)",
+        f"Checks: {summary.checks_passed} passed, {len(summary.checks_failed)} failed, "
+        f"{len(summary.checks_warned)} warnings",
+    ]
+    lines += [f"  FAILED  {name}" for name in summary.checks_failed]
+    lines += [f"  warn    {name}" for name in summary.checks_warned]
+    if summary.published:
+        lines += ["", "Published marts (rows):"]
+        lines += [f"  {name:<32} {rows:>10,}" for name, rows in sorted(summary.mart_rows.items())]
+        lines.append(f"Published file: {summary.published_file}")
+        if summary.report:
+            lines.append(f"KPI report:     {summary.report}")
+    else:
+        lines += ["", "Nothing published: BI tools keep reading the previous published release."]
+    return "\n".join(lines)
