@@ -7,11 +7,24 @@ import dagster as dg
 from orchestration.dbt import dbt_models, dbt_resource, mart_asset_keys
 from orchestration.ingestion import ingestion_assets
 from orchestration.publish import build_publish_asset
-from orchestration.quality import build_gx_asset_checks
+from orchestration.quality import build_gx_asset_checks, discover_suites
 from orchestration.schedules import new_exports_sensor, nightly_job, nightly_schedule
 
+# dbt builds every layer in one step, and Dagster gates an asset only on the blocking checks
+# of its direct upstream assets: the publish step also depends on every checked dbt model,
+# so a failed staging or intermediate suite stops the publish too.
+checked_dbt_models = [
+    suite.asset_key
+    for suite in discover_suites(check_gx=False)
+    if suite.asset_key in dbt_models.keys
+]
+
 defs = dg.Definitions(
-    assets=[*ingestion_assets, dbt_models, build_publish_asset(mart_asset_keys())],
+    assets=[
+        *ingestion_assets,
+        dbt_models,
+        build_publish_asset(mart_asset_keys(), gate_on=checked_dbt_models),
+    ],
     asset_checks=build_gx_asset_checks(),
     jobs=[nightly_job],
     schedules=[nightly_schedule],

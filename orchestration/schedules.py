@@ -46,7 +46,7 @@ def landing_fingerprint() -> str:
     job=nightly_job,
     minimum_interval_seconds=300,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Starts the nightly job when export files are added or changed in the landing zone.",
+    description="Starts the nightly job when export files are added or changed in the landing.",
 )
 def new_exports_sensor(context: dg.SensorEvaluationContext):
     fingerprint = landing_fingerprint()

@@ -1,0 +1,368 @@
+"""Write-audit-publish: copy the audited marts to where BI tools read them, atomically.
+
+The working DuckDB file is written by ingestion and dbt and must never be read by BI (a writer
+locks out every other process). After the quality gate passed, :func:`publish`:
+
+1. *writes* a release ``published/releases/<UTC timestamp>_<run_id>/`` holding a new DuckDB
+   file (``grandstand.duckdb``, every table and view of the published schemas materialised as a
+   table, same ``schema.table`` names) and one Parquet file per table (``parquet/<table>.parquet``),
+   built under a hidden temporary name and renamed into place only once complete;
+2. *switches* what BI sees, each step with an atomic ``os.replace``:
+   ``published/grandstand.duckdb`` becomes a copy of the release's file (a BI tool that holds
+   the previous file open keeps reading the previous inode: never blocked, never half-built);
+   the symlink ``published/parquet`` is repointed at the release's ``parquet/`` directory;
+   ``published/manifest.json`` (run id, time, as-of date, tables and row counts) comes last;
+3. keeps the newest ``keep`` releases and deletes older ones (readers that resolved the
+   previous ``parquet`` link mid-query still find their files).
+
+The working file is only ever opened read-only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+
+from orchestration.settings import paths
+
+PUBLISHED_DB = "grandstand.duckdb"
+PARQUET_LINK = "parquet"
+MANIFEST = "manifest.json"
+RELEASES = "releases"
+DEFAULT_KEEP = 5
+PUBLISH_ASSET_KEY = dg.AssetKey(["published", "marts"])
+_TMP_PREFIX = ".tmp-"
+
+
+class PublishError(RuntimeError):
+    """Nothing was switched: BI still sees the previous release."""
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    schema: str
+    name: str
+    rows: int
+    parquet: str  # path relative to the release directory
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "name": self.name,
+            "rows": self.rows,
+            "parquet": self.parquet,
+        }
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    run_id: str
+    published_at: str  # ISO 8601, UTC
+    as_of: str | None
+    release_dir: Path
+    database: Path  # published_dir/grandstand.duckdb
+    parquet_dir: Path  # published_dir/parquet (symlink)
+    manifest: Path
+    tables: tuple[PublishedTable, ...]
+    pruned: tuple[Path, ...]
+    duration_s: float
+
+    @property
+    def total_rows(self) -> int:
+        return sum(t.rows for t in self.tables)
+
+
+def publish(
+    warehouse: Path,
+    published_dir: Path,
+    run_id: str,
+    schemas: Sequence[str] = ("marts",),
+    *,
+    as_of: dt.date | str | None = None,
+    keep: int = DEFAULT_KEEP,
+) -> PublishResult:
+    """Publish every table and view of ``schemas`` of the working DuckDB file (see module doc)."""
+    started = time.perf_counter()
+    warehouse = Path(warehouse).resolve()
+    published_dir = Path(published_dir).resolve()
+    if keep < 1:
+        raise ValueError("keep must be at least 1 (the release being published)")
+    if not warehouse.exists():
+        raise PublishError(f"working warehouse {warehouse} does not exist")
+    for name in schemas:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ValueError(f"not a schema name: {name!r}")
+    now = dt.datetime.now(dt.UTC)
+    release_name = f"{now.strftime('%Y%m%dT%H%M%S.%fZ')}_{_safe(run_id)}"
+    releases = published_dir / RELEASES
+    releases.mkdir(parents=True, exist_ok=True)
+    release = releases / release_name
+    staging = releases / f"{_TMP_PREFIX}{release_name}"
+
+    # 1. write the release under a temporary name
+    try:
+        tables = _write_release(warehouse, staging, list(schemas))
+        manifest = {
+            "run_id": run_id,
+            "published_at": now.isoformat(timespec="seconds"),
+            "as_of": as_of.isoformat() if isinstance(as_of, dt.date) else as_of,
+            "release": f"{RELEASES}/{release_name}",
+            "database": PUBLISHED_DB,
+            "parquet_dir": PARQUET_LINK,
+            "schemas": list(schemas),
+            "tables": [t.as_dict() for t in tables],
+        }
+        _write_json(staging / MANIFEST, manifest)
+        _fsync_dir(staging)
+        _fsync_dir(staging / PARQUET_LINK)
+        os.rename(staging, release)
+        _fsync_dir(releases)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+    # 2. switch: database, then parquet link, then manifest (each one atomic)
+    _replace_with_copy(release / PUBLISHED_DB, published_dir / PUBLISHED_DB)
+    _replace_symlink(published_dir / PARQUET_LINK, Path(RELEASES) / release_name / PARQUET_LINK)
+    _replace_file(release / MANIFEST, published_dir / MANIFEST)
+    _fsync_dir(published_dir)
+
+    # 3. prune
+    pruned = _prune(releases, keep=keep, current=release)
+    return PublishResult(
+        run_id=run_id,
+        published_at=manifest["published_at"],
+        as_of=manifest["as_of"],
+        release_dir=release,
+        database=published_dir / PUBLISHED_DB,
+        parquet_dir=published_dir / PARQUET_LINK,
+        manifest=published_dir / MANIFEST,
+        tables=tuple(tables),
+        pruned=tuple(pruned),
+        duration_s=time.perf_counter() - started,
+    )
+
+
+def _write_release(warehouse: Path, staging: Path, schemas: list[str]) -> list[PublishedTable]:
+    parquet_dir = staging / PARQUET_LINK
+    parquet_dir.mkdir(parents=True)
+    target = staging / PUBLISHED_DB
+    # The working file is the main (read-only) database, so its views bind exactly as dbt
+    # wrote them; the new file is attached read-write under an alias no dbt relation uses.
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute("SET enable_progress_bar = false")
+        catalog = con.execute("SELECT current_database()").fetchone()[0]
+        found = con.execute(
+            """
+            SELECT table_schema, table_name
+            FROM information_schema.tables
+            WHERE table_catalog = ? AND table_schema IN (SELECT unnest(?::VARCHAR[]))
+            ORDER BY table_schema, table_name
+            """,
+            [catalog, schemas],
+        ).fetchall()
+        if not found:
+            raise PublishError(f"no table or view in schema(s) {schemas} of {warehouse}")
+        by_name: dict[str, str] = {}
+        for schema, name in found:
+            if name in by_name:
+                raise PublishError(
+                    f"table {name} is in both {by_name[name]} and {schema}: "
+                    "Parquet files are named by table, publish one of the schemas"
+                )
+            by_name[name] = schema
+        alias = f"grandstand_publish_{uuid.uuid4().hex[:8]}"
+        con.execute(f"ATTACH '{_sql_str(target)}' AS {alias} (READ_WRITE)")
+        try:
+            tables = []
+            for schema in sorted({s for s, _ in found}):
+                con.execute(f"CREATE SCHEMA {alias}.{_ident(schema)}")
+            for schema, name in found:
+                src = f"{_ident(catalog)}.{_ident(schema)}.{_ident(name)}"
+                dst = f"{alias}.{_ident(schema)}.{_ident(name)}"
+                con.execute(f"CREATE TABLE {dst} AS SELECT * FROM {src}")
+                rows = con.execute(f"SELECT count(*) FROM {dst}").fetchone()[0]
+                parquet = parquet_dir / f"{name}.parquet"
+                con.execute(
+                    f"COPY {dst} TO '{_sql_str(parquet)}' (FORMAT parquet, COMPRESSION zstd)"
+                )
+                tables.append(
+                    PublishedTable(
+                        schema=schema,
+                        name=name,
+                        rows=int(rows),
+                        parquet=f"{PARQUET_LINK}/{name}.parquet",
+                    )
+                )
+        finally:
+            con.execute(f"DETACH {alias}")  # checkpoints: the file is complete on disk
+    _fsync(target)
+    for t in tables:
+        _fsync(staging / t.parquet)
+    return tables
+
+
+def _prune(releases: Path, *, keep: int, current: Path) -> list[Path]:
+    """Delete all but the newest ``keep`` releases (names sort by time) and stale temp dirs."""
+    done = sorted(p for p in releases.iterdir() if p.is_dir() and not p.name.startswith("."))
+    old = [p for p in done[:-keep] if p != current]
+    stale = [
+        p
+        for p in releases.iterdir()
+        if p.name.startswith(_TMP_PREFIX) and p.name[len(_TMP_PREFIX) :] < current.name
+    ]
+    # leftovers of an interrupted switch (one publish runs at a time, ours are renamed by now)
+    stale += [p for p in releases.parent.iterdir() if p.name.startswith(_TMP_PREFIX)]
+    for p in old + stale:
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+    return old
+
+
+# ------------------------------------------------------------------- atomic file switches
+
+
+def _replace_with_copy(src: Path, dst: Path) -> None:
+    """Make ``dst`` a complete copy of ``src`` in one atomic rename.
+
+    A copy, not a hard link: a BI user opening the published file read-write must not be
+    able to alter the release it came from.
+    """
+    tmp = dst.with_name(f"{_TMP_PREFIX}{dst.name}.{uuid.uuid4().hex}")
+    try:
+        shutil.copyfile(src, tmp)
+        _fsync(tmp)
+        os.replace(tmp, dst)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _replace_symlink(link: Path, target: Path) -> None:
+    if link.exists() and not link.is_symlink():
+        raise PublishError(f"{link} exists and is not a symlink: move it away, then publish")
+    tmp = link.with_name(f"{_TMP_PREFIX}{link.name}.{uuid.uuid4().hex}")
+    os.symlink(target, tmp, target_is_directory=True)
+    try:
+        os.replace(tmp, link)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _replace_file(src: Path, dst: Path) -> None:
+    tmp = dst.with_name(f"{_TMP_PREFIX}{dst.name}.{uuid.uuid4().hex}")
+    shutil.copyfile(src, tmp)
+    _fsync(tmp)
+    os.replace(tmp, dst)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    _fsync(path)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):  # some filesystems refuse fsync on a directory
+        _fsync(path)
+
+
+def _safe(run_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", run_id).strip("-") or "run"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_str(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+# ------------------------------------------------------------------- Dagster
+
+
+def build_publish_asset(
+    mart_asset_keys: Sequence[dg.AssetKey],
+    *,
+    gate_on: Sequence[dg.AssetKey] = (),
+    schemas: Sequence[str] = ("marts",),
+    keep: int = DEFAULT_KEEP,
+) -> dg.AssetsDefinition:
+    """The asset ``published/marts``, downstream of the marts.
+
+    Blocking asset checks on the marts (``blocking: true`` suites) run before it in the same
+    run; when one fails with ERROR severity Dagster does not execute this asset, so BI keeps
+    the previous release. ``GRANDSTAND_AS_OF``, when set, is recorded as the as-of date.
+
+    Dagster gates an asset only on the blocking checks of its *direct* upstream assets (and,
+    transitively, through steps that did not run). dbt builds staging, intermediate and marts
+    in one step, so a failed blocking check on a staging model does not stop that step and
+    would not stop this one: list such assets in ``gate_on`` to make their blocking checks
+    gate publishing too (raw assets gate the whole dbt step already).
+    """
+
+    @dg.asset(
+        key=PUBLISH_ASSET_KEY,
+        deps=list(dict.fromkeys([*mart_asset_keys, *gate_on])),
+        group_name="publish",
+        kinds={"duckdb", "parquet"},
+        description=(
+            "Audited marts copied to published/grandstand.duckdb and published/parquet/ "
+            "(write-audit-publish; BI tools read only these)."
+        ),
+    )
+    def published_marts(context) -> dg.MaterializeResult:  # no annotation: see quality.py
+        p = paths()
+        result = publish(
+            p.warehouse,
+            p.published,
+            context.run.run_id,
+            schemas,
+            as_of=os.environ.get("GRANDSTAND_AS_OF") or None,
+            keep=keep,
+        )
+        context.log.info(
+            f"published {len(result.tables)} tables ({result.total_rows} rows) "
+            f"to {result.release_dir} in {result.duration_s:.1f}s"
+        )
+        return dg.MaterializeResult(
+            metadata={
+                "tables": len(result.tables),
+                "rows": result.total_rows,
+                "rows_by_table": dg.MetadataValue.json(
+                    {f"{t.schema}.{t.name}": t.rows for t in result.tables}
+                ),
+                "path": dg.MetadataValue.path(str(result.database)),
+                "parquet_dir": dg.MetadataValue.path(str(result.parquet_dir)),
+                "release": dg.MetadataValue.path(str(result.release_dir)),
+                "as_of": result.as_of or "",
+                "pruned_releases": len(result.pruned),
+                "duration_s": round(result.duration_s, 2),
+            }
+        )
+
+    return published_marts
