@@ -1,9 +1,111 @@
-{#- Standardisation used for matching. Kept in macros so identity resolution, facts and
-    tests apply one definition. -#}
+{#- Standardisation used for matching. One definition, used by identity resolution, the
+    facts that attach records by email, and tests. Engine-specific pieces are dispatched. -#}
 
 {#- Trimmed, lower-case email; NULL when empty or without '@'. -#}
 {% macro normalize_email(column) -%}
     case when {{ column }} like '%@%' then lower(trim({{ column }})) end
+{%- endmacro %}
+
+{#- The mailbox an address delivers to: normalised, without a '+alias' (a+club@x.fr -> a@x.fr). -#}
+{% macro email_mailbox(column) -%}
+    {{ regexp_replace_all(normalize_email(column), "'[+][^@]*@'", "'@'") }}
+{%- endmacro %}
+
+{% macro regexp_replace_all(column, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regexp_replace_all', 'grandstand')(column, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro duckdb__regexp_replace_all(column, pattern, replacement) -%}
+    regexp_replace({{ column }}, {{ pattern }}, {{ replacement }}, 'g')
+{%- endmacro %}
+
+{% macro spark__regexp_replace_all(column, pattern, replacement) -%}
+    regexp_replace({{ column }}, {{ pattern }}, {{ replacement }})
+{%- endmacro %}
+
+{% macro default__regexp_replace_all(column, pattern, replacement) -%}
+    {{ exceptions.raise_compiler_error("regexp_replace_all has no implementation for adapter " ~ adapter.type()) }}
+{%- endmacro %}
+
+{#- A phone in E.164. French forms (06 12 34 56 78, 0612345678, +33 6 12 34 56 78,
+    0033612345678, 6.12.34.56.78 with the 0 lost, +33 (0)6...) become +33612345678;
+    international forms (+44..., 0044...) keep their country code; anything else NULL. -#}
+{% macro phone_e164(column) -%}
+    {%- set digits = regexp_replace_all(column, "'[^0-9]'", "''") -%}
+    {%- set international = "(trim(" ~ column ~ ") like '+%' or trim(" ~ column ~ ") like '00%')" -%}
+    case
+        when {{ digits }} = '' or {{ column }} is null then null
+        when {{ international }} and {{ digits }} like '00%' and {{ digits }} like '0033%'
+            then {{ dbt.concat(["'+33'", regexp_replace_all(dbt.right(digits, dbt.length(digits) ~ " - 4"), "'^0'", "''")]) }}
+        when {{ international }} and {{ digits }} like '33%'
+            then {{ dbt.concat(["'+33'", regexp_replace_all(dbt.right(digits, dbt.length(digits) ~ " - 2"), "'^0'", "''")]) }}
+        when {{ international }} and {{ digits }} like '00%'
+            then {{ dbt.concat(["'+'", dbt.right(digits, dbt.length(digits) ~ " - 2")]) }}
+        when {{ international }} then {{ dbt.concat(["'+'", digits]) }}
+        when {{ dbt.length(digits) }} = 10 and {{ digits }} like '0%'
+            then {{ dbt.concat(["'+33'", dbt.right(digits, "9")]) }}
+        when {{ dbt.length(digits) }} = 9 and {{ digits }} not like '0%'
+            then {{ dbt.concat(["'+33'", digits]) }}
+        when {{ dbt.length(digits) }} = 11 and {{ digits }} like '33%'
+            then {{ dbt.concat(["'+'", digits]) }}
+    end
+{%- endmacro %}
+
+{#- A name for comparison: lower case, no accents, ligatures spelled out, hyphens and
+    apostrophes (’ or ') as spaces, single spaces: 'Jean-Pierre N’Diaye' -> 'jean pierre n diaye'. -#}
+{% macro standardize_name(column) -%}
+    {%- set plain = "replace(replace(lower(" ~ strip_accents("trim(" ~ column ~ ")") ~ "), 'œ', 'oe'), 'æ', 'ae')" -%}
+    nullif(trim({{ regexp_replace_all(regexp_replace_all(plain, "'[^a-z]'", "' '"), "' +'", "' '") }}), '')
+{%- endmacro %}
+
+{% macro strip_accents(column) -%}
+    {{ return(adapter.dispatch('strip_accents', 'grandstand')(column)) }}
+{%- endmacro %}
+
+{% macro duckdb__strip_accents(column) -%}
+    strip_accents({{ column }})
+{%- endmacro %}
+
+{% macro default__strip_accents(column) -%}
+    {{ exceptions.raise_compiler_error("strip_accents has no implementation for adapter " ~ adapter.type()) }}
+{%- endmacro %}
+
+{#- The words of a name in alphabetical order, so that 'Sophie GALLAS', 'gallas sophie'
+    and first/last swapped all compare equal. -#}
+{% macro sorted_name_tokens(column) -%}
+    {{ return(adapter.dispatch('sorted_name_tokens', 'grandstand')(column)) }}
+{%- endmacro %}
+
+{% macro duckdb__sorted_name_tokens(column) -%}
+    array_to_string(list_sort(string_split({{ column }}, ' ')), ' ')
+{%- endmacro %}
+
+{% macro default__sorted_name_tokens(column) -%}
+    {{ exceptions.raise_compiler_error("sorted_name_tokens has no implementation for adapter " ~ adapter.type()) }}
+{%- endmacro %}
+
+{#- String similarity in [0, 1] (Jaro-Winkler). -#}
+{% macro name_similarity(left, right) -%}
+    {{ return(adapter.dispatch('name_similarity', 'grandstand')(left, right)) }}
+{%- endmacro %}
+
+{% macro duckdb__name_similarity(left, right) -%}
+    jaro_winkler_similarity({{ left }}, {{ right }})
+{%- endmacro %}
+
+{% macro default__name_similarity(left, right) -%}
+    {{ exceptions.raise_compiler_error("name_similarity has no implementation for adapter " ~ adapter.type()) }}
+{%- endmacro %}
+
+{#- French postal code with its leading zero restored (1000 -> 01000); others kept. -#}
+{% macro postal_code_standardized(column) -%}
+    {%- set digits = regexp_replace_all(column, "'[^0-9A-Za-z]'", "''") -%}
+    case
+        when {{ digits }} = '' then null
+        when {{ dbt.length(digits) }} = 4 and {{ regexp_replace_all(digits, "'[0-9]'", "''") }} = ''
+            then {{ dbt.concat(["'0'", digits]) }}
+        else upper({{ digits }})
+    end
 {%- endmacro %}
 
 {#- Latest non-null value of `value` within a group, by `order_by` (survivorship). -#}
@@ -19,7 +121,40 @@
     {{ exceptions.raise_compiler_error("latest_non_null has no implementation for adapter " ~ adapter.type()) }}
 {%- endmacro %}
 
-{#- A stable, opaque identifier from a text key: 'F' + 16 hex digits of its md5. -#}
+{#- A stable, opaque identifier from a text key: prefix + 16 hex digits of its md5. -#}
 {% macro surrogate_id(prefix, key) -%}
     {{ dbt.concat(["'" ~ prefix ~ "'", dbt.right(dbt.hash(key), "16")]) }}
+{%- endmacro %}
+
+{#- Comparison level of an exactly compared field: -1 missing, 0 different, 2 equal. -#}
+{% macro exact_level(left, right) -%}
+    case
+        when {{ left }} is null or {{ right }} is null then -1
+        when {{ left }} = {{ right }} then 2
+        else 0
+    end
+{%- endmacro %}
+
+{#- The words of one name (space-separated) that the other name does not contain, in
+    order, space-separated; '' when none. -#}
+{% macro name_leftover_words(name, other) -%}
+    {{ return(adapter.dispatch('name_leftover_words', 'grandstand')(name, other)) }}
+{%- endmacro %}
+
+{% macro duckdb__name_leftover_words(name, other) -%}
+    array_to_string(list_filter(string_split({{ name }}, ' '), lambda word: not list_contains(string_split({{ other }}, ' '), word)), ' ')
+{%- endmacro %}
+
+{% macro default__name_leftover_words(name, other) -%}
+    {{ exceptions.raise_compiler_error("name_leftover_words has no implementation for adapter " ~ adapter.type()) }}
+{%- endmacro %}
+
+{#- Product over fields of the probability (m or u) of each pattern's comparison level;
+    a missing value (level -1) contributes 1. `levels`: field -> list of levels. -#}
+{% macro fellegi_sunter_product(levels, prefix, params) -%}
+    {%- for field, field_levels in levels.items() -%}
+        (case patterns.gamma_{{ field }}
+            {%- for level in field_levels %} when {{ level }} then {{ params }}.{{ prefix }}_{{ field }}_{{ level }}{% endfor %}
+            else 1.0 end){% if not loop.last %} * {% endif %}
+    {%- endfor -%}
 {%- endmacro %}

@@ -104,3 +104,16 @@
 {% macro money(expression) -%}
     cast(round({{ expression }}, 2) as decimal(18, 2))
 {%- endmacro %}
+
+{#- Seconds since 1970-01-01 of a timestamp. -#}
+{% macro epoch_seconds(column) -%}
+    {{ return(adapter.dispatch('epoch_seconds', 'grandstand')(column)) }}
+{%- endmacro %}
+
+{% macro duckdb__epoch_seconds(column) -%}
+    epoch({{ column }})
+{%- endmacro %}
+
+{% macro default__epoch_seconds(column) -%}
+    {{ dbt.datediff("cast('1970-01-01' as timestamp)", column, 'second') }}
+{%- endmacro %}

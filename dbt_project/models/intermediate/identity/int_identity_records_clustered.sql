@@ -1,63 +1,81 @@
--- Assigns each identity record to a fan. Placeholder rule: exact normalised email; a
--- ticketing order without email joins its account's fan; a record with neither stands
--- alone. Identity resolution (fuzzy matching, stable ids) replaces this model behind the
--- same columns.
+-- Each identity record with its fan and how it was linked:
+--   singleton               the fan has this record only;
+--   identical_identity      same standardised email, phone, name, birth date and postal
+--                           code as another record of the fan;
+--   same_ticketing_account  an order of the fan's ticketing account;
+--   probabilistic           a Fellegi-Sunter link (match_score = match probability).
+-- The source of marts.fan_source_records and of every fact's fan_id.
 with records as (
     select * from {{ ref('int_identity_records_unioned') }}
 ),
 
-account_emails as (
-    select
-        record_id as account_id,
-        email_normalized
-    from records
-    where record_type = 'ticketing_account'
+standardized as (
+    select * from {{ ref('int_identity_records_standardized') }}
 ),
 
-order_accounts as (
-    select
-        order_id,
-        account_id
-    from {{ ref('stg_ticketing__orders') }}
+profiles as (
+    select * from {{ ref('int_identity_profiles_clustered') }}
 ),
 
-keyed as (
+fans as (
+    select * from {{ ref('int_fan_ids_assigned') }}
+),
+
+joined as (
     select
         records.*,
-        coalesce(
-            records.email_normalized,
-            account_emails.email_normalized,
-            {{ dbt.concat(['records.record_type', "':'", 'records.record_id']) }}
-        ) as cluster_key,
-        case
-            when records.email_normalized is not null then 'exact_email'
-            when account_emails.email_normalized is not null then 'ticketing_account_email'
-            else 'singleton'
-        end as match_rule
+        standardized.profile_id,
+        standardized.email_mailbox,
+        standardized.phone_e164,
+        standardized.postal_code_std,
+        fans.fan_id,
+        fans.fan_id_issued_on,
+        fans.previous_fan_id,
+        profiles.link_rule,
+        profiles.link_probability,
+        profiles.link_evidence,
+        count(*) over (partition by fans.fan_id) as fan_record_count,
+        count(*) over (partition by standardized.profile_id) as profile_record_count
     from records
-    left join order_accounts
-        on records.record_type = 'ticketing_order' and records.record_id = order_accounts.order_id
-    left join account_emails
-        on order_accounts.account_id = account_emails.account_id
+    inner join standardized
+        on records.record_type = standardized.record_type and records.record_id = standardized.record_id
+    inner join fans
+        on records.record_type = fans.record_type and records.record_id = fans.record_id
+    inner join profiles on standardized.profile_id = profiles.profile_id
 )
 
 select
     record_type,
     record_id,
-    {{ surrogate_id('F', 'cluster_key') }} as fan_id,
-    match_rule,
-    cast(case when match_rule = 'singleton' then null else 1.0 end as decimal(5, 4)) as match_score,
-    case
-        when match_rule = 'exact_email' then {{ dbt.concat(["'email='", 'email_normalized']) }}
-        when match_rule = 'ticketing_account_email' then 'email of its ticketing account'
-    end as match_evidence,
+    fan_id,
+    fan_id_issued_on,
+    previous_fan_id,
+    cast(case
+        when fan_record_count = 1 then null
+        when link_rule is not null then link_probability
+        else 1.0
+    end as decimal(5, 4)) as match_score,
+    profile_id,
     email,
     email_normalized,
+    email_mailbox,
     first_name,
     last_name,
     full_name,
     phone,
+    phone_e164,
     birth_date,
     postal_code,
-    record_at
-from keyed
+    postal_code_std,
+    record_at,
+    case
+        when fan_record_count = 1 then 'singleton'
+        when link_rule is not null then link_rule
+        else 'identical_identity'
+    end as match_rule,
+    case
+        when fan_record_count = 1 then null
+        when link_rule is not null then link_evidence
+        else 'identical email, phone, name, birth date and postal code as another record of the fan'
+    end as match_evidence
+from joined

@@ -13,6 +13,7 @@ unioned as (
     select
         'ticketing_account' as record_type,
         account_id as record_id,
+        account_id,
         email,
         first_name,
         last_name,
@@ -29,6 +30,7 @@ unioned as (
     select
         'ticketing_order' as record_type,
         order_id as record_id,
+        account_id,
         email,
         first_name,
         last_name,
@@ -44,6 +46,7 @@ unioned as (
     select
         'ticket_holder' as record_type,
         tickets.ticket_id as record_id,
+        null as account_id,
         tickets.holder_email as email,
         tickets.holder_first_name as first_name,
         tickets.holder_last_name as last_name,
@@ -61,6 +64,7 @@ unioned as (
     select
         'shop_customer' as record_type,
         customer_id as record_id,
+        null as account_id,
         email,
         first_name,
         last_name,
@@ -76,6 +80,7 @@ unioned as (
     select
         'shop_order' as record_type,
         order_id as record_id,
+        null as account_id,
         email,
         null as first_name,
         null as last_name,
@@ -92,6 +97,7 @@ unioned as (
     select
         'email_contact' as record_type,
         contact_id as record_id,
+        null as account_id,
         email,
         first_name,
         last_name,
@@ -106,6 +112,7 @@ unioned as (
 select
     record_type,
     record_id,
+    account_id,
     email,
     {{ normalize_email('email') }} as email_normalized,
     first_name,

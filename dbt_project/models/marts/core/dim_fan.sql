@@ -1,22 +1,43 @@
--- One row per fan: the golden record. Survivorship: per attribute, the most recent
--- non-empty value among the fan's source records.
+-- One row per fan: the golden record. Survivorship per attribute (seeds/
+-- identity_source_trust.csv): the value from the most trusted record type, then the most
+-- recent record, then the most complete record, among the fan's records carrying one.
 with records as (
     select * from {{ ref('int_identity_records_clustered') }}
+),
+
+trust as (
+    select * from {{ ref('identity_source_trust') }}
+),
+
+ranked as (
+    select
+        records.*,
+        -- one sortable number: trust first, then recency (epoch seconds), then completeness
+        cast(coalesce(trust.trust_level, 0) as bigint) * 100000000000
+        + coalesce(cast({{ epoch_seconds('records.record_at') }} as bigint), 0) * 10
+        + (case when records.email_mailbox is not null then 1 else 0 end)
+        + (case when records.phone_e164 is not null then 1 else 0 end)
+        + (case when records.birth_date is not null then 1 else 0 end)
+        + (case when records.postal_code_std is not null then 1 else 0 end)
+        + (case when records.first_name is not null then 1 else 0 end) as survivorship_rank
+    from records
+    left join trust on records.record_type = trust.record_type
 )
 
 select
     fan_id,
-    {{ latest_non_null('first_name', 'record_at') }} as first_name,
-    {{ latest_non_null('last_name', 'record_at') }} as last_name,
-    {{ latest_non_null('email_normalized', 'record_at') }} as email,
-    {{ latest_non_null('phone', 'record_at') }} as phone,
-    {{ latest_non_null('birth_date', 'record_at') }} as birth_date,
-    {{ latest_non_null('postal_code', 'record_at') }} as postal_code,
+    min(fan_id_issued_on) as fan_id_issued_on,
+    {{ latest_non_null('first_name', 'survivorship_rank') }} as first_name,
+    {{ latest_non_null('last_name', 'survivorship_rank') }} as last_name,
+    {{ latest_non_null('email_normalized', 'survivorship_rank') }} as email,
+    {{ latest_non_null('phone_e164', 'survivorship_rank') }} as phone,
+    {{ latest_non_null('birth_date', 'survivorship_rank') }} as birth_date,
+    {{ latest_non_null('postal_code_std', 'survivorship_rank') }} as postal_code,
     min(record_at) as first_seen_at,
     max(record_at) as last_seen_at,
     count(*) as source_record_count,
     max(case when record_type in ('ticketing_account', 'ticketing_order') then 1 else 0 end) = 1 as is_ticketing_buyer,
     max(case when record_type in ('shop_customer', 'shop_order') then 1 else 0 end) = 1 as is_shop_customer,
     max(case when record_type = 'email_contact' then 1 else 0 end) = 1 as is_email_contact
-from records
+from ranked
 group by fan_id
