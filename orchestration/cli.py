@@ -91,5 +91,15 @@ def main(argv: list[str] | None = None) -> int:
     return handlers[args.command](args)
 
 
+def run() -> None:
+    """Console-script entry point."""
+    code = main()
+    # DuckDB's Python bindings (nanobind) print reference-leak reports at interpreter
+    # teardown once Great Expectations has imported them: flush and leave without it.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

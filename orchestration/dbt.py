@@ -1,7 +1,5 @@
 """dbt as Dagster assets: every model, seed and test of dbt_project/ (tests as asset checks)."""
 
-from __future__ import annotations
-
 import json
 import os
 import subprocess

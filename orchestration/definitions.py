@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.dbt import dbt_models, dbt_resource, mart_asset_keys
+from orchestration.evaluation import IDENTITY_QUALITY_KEY, identity_quality
 from orchestration.ingestion import ingestion_assets
 from orchestration.publish import build_publish_asset
 from orchestration.quality import build_gx_asset_checks, discover_suites
@@ -23,7 +24,8 @@ defs = dg.Definitions(
     assets=[
         *ingestion_assets,
         dbt_models,
-        build_publish_asset(mart_asset_keys(), gate_on=checked_dbt_models),
+        identity_quality,
+        build_publish_asset([*mart_asset_keys(), IDENTITY_QUALITY_KEY], gate_on=checked_dbt_models),
     ],
     asset_checks=build_gx_asset_checks(),
     jobs=[nightly_job],

@@ -148,3 +148,34 @@ def format_scores(scores: list[PairwiseScores]) -> str:
             f"{s.persons_split:>8}{s.fans_mixing_persons:>8}"
         )
     return "\n".join(lines)
+
+
+QUALITY_TABLE = "marts.identity_quality"
+_COLUMNS = {
+    "scope": "varchar",
+    "records": "bigint",
+    "persons": "bigint",
+    "fans": "bigint",
+    "true_pairs": "bigint",
+    "predicted_pairs": "bigint",
+    "correct_pairs": "bigint",
+    "persons_split": "bigint",
+    "fans_mixing_persons": "bigint",
+    "precision": "double",
+    "recall": "double",
+    "f1": "double",
+}
+
+
+def write_quality_table(warehouse: Path, scores: list[PairwiseScores] | None) -> None:
+    """(Re)write marts.identity_quality: one row per scope, none without a truth."""
+    columns = ", ".join(f"{name} {kind}" for name, kind in _COLUMNS.items())
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute(f"create or replace table {QUALITY_TABLE} ({columns})")
+        for score in scores or []:
+            row = score.as_row()
+            con.execute(
+                f"insert into {QUALITY_TABLE} values ({', '.join('?' for _ in _COLUMNS)})",
+                [row[name] for name in _COLUMNS],
+            )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.identity_quality import QUALITY_TABLE, PairwiseScores, format_scores
 from orchestration.settings import Paths
 
 
@@ -27,6 +29,7 @@ class RunSummary:
     published: bool = False
     published_file: Path | None = None
     report: Path | None = None
+    identity_quality: list[PairwiseScores] = field(default_factory=list)
 
 
 def summarize(instance: dg.DagsterInstance, run_id: str, paths: Paths) -> RunSummary:
@@ -65,6 +68,7 @@ def summarize(instance: dg.DagsterInstance, run_id: str, paths: Paths) -> RunSum
     if paths.warehouse.exists() and run_start is not None:
         with duckdb.connect(str(paths.warehouse), read_only=True) as con:
             summary.files_loaded, summary.rows_quarantined = _ingested_since(con, run_start)
+            summary.identity_quality = _identity_quality(con)
     manifest = paths.published / "manifest.json"
     if summary.published and manifest.exists():
         published = json.loads(manifest.read_text())
@@ -91,6 +95,16 @@ def _ingested_since(con: duckdb.DuckDBPyConnection, since: float) -> tuple[int, 
     return int(row[0]), int(row[1])
 
 
+def _identity_quality(con: duckdb.DuckDBPyConnection) -> list[PairwiseScores]:
+    """The identity-quality rows this run wrote (none without a truth)."""
+    fields = [f.name for f in dataclasses.fields(PairwiseScores)]
+    try:
+        rows = con.execute(f"select {', '.join(fields)} from {QUALITY_TABLE}").fetchall()
+    except duckdb.CatalogException:
+        return []
+    return [PairwiseScores(**dict(zip(fields, row, strict=True))) for row in rows]
+
+
 def format_summary(summary: RunSummary) -> str:
     status = "SUCCESS" if summary.success else "FAILED"
     lines = [f"Grandstand nightly run {summary.run_id[:8]}: {status}", "", "Steps:"]
@@ -106,6 +120,9 @@ def format_summary(summary: RunSummary) -> str:
     ]
     lines += [f"  FAILED  {name}" for name in summary.checks_failed]
     lines += [f"  warn    {name}" for name in summary.checks_warned]
+    if summary.identity_quality:
+        lines += ["", "Identity resolution vs truth (pairwise):"]
+        lines += ["  " + line for line in format_scores(summary.identity_quality).splitlines()]
     if summary.published:
         lines += ["", "Published marts (rows):"]
         lines += [f"  {name:<32} {rows:>10,}" for name, rows in sorted(summary.mart_rows.items())]

@@ -12,7 +12,7 @@ with export_dates as (
 
 select
     {% if var('as_of_date') %}
-        cast('{{ var("as_of_date") }}' as date)
+        max(cast('{{ var("as_of_date") }}' as date))
     {% else %}
         max(export_date)
     {% endif %} as as_of_date
