@@ -1,0 +1,131 @@
+"""How the same fact gets written differently: name variants, phone forms, email case.
+
+Name variants are computed once per vocabulary word (a few hundred words, so plain Python)
+and then picked per record with vectorised indexing. Rates are scaled by `messiness`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import partial
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .common import chance
+from .formats import Strings, choose, join, substring, text
+
+NAME_VARIANTS = ("canonical", "no_accents", "typo", "separator", "upper", "ascii_apostrophe")
+TYPO_LETTERS = "aeiourstnlmc"
+
+
+def strip_accents(word: str) -> str:
+    """Hélène -> Helene, Cœur -> Coeur, N’Diaye -> N'Diaye (what ASCII-only forms keep)."""
+    word = word.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae").replace("’", "'")
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def slug(word: str) -> str:
+    """Email-safe lower-case form: 'N’Diaye' -> 'ndiaye', 'Le Gall' -> 'legall'."""
+    return "".join(c for c in strip_accents(word).lower() if c.isalnum() or c == "-")
+
+
+def _typo(word: str, rng: np.random.Generator) -> str:
+    """One-character slip: substitution, deletion, doubling or swap of two neighbours."""
+    letters = [i for i, c in enumerate(word) if c.isalpha()]
+    if len(letters) < 3:
+        return word + word[-1]
+    i = letters[int(rng.integers(1, len(letters)))]  # keep the first letter right
+    kind = int(rng.integers(4))
+    if kind == 0:
+        return word[:i] + TYPO_LETTERS[int(rng.integers(len(TYPO_LETTERS)))] + word[i + 1 :]
+    if kind == 1:
+        return word[:i] + word[i + 1 :]
+    if kind == 2:
+        return word[:i] + word[i] + word[i:]
+    return word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :]
+
+
+def variant_table(words: tuple[str, ...] | list[str], rng: np.random.Generator) -> np.ndarray:
+    """(len(words), len(NAME_VARIANTS)) object array of every spelling of every word."""
+    rows = []
+    for word in words:
+        separator = word.replace("-", " ") if "-" in word else word.replace("’", " ")
+        rows.append(
+            (
+                word,
+                strip_accents(word),
+                _typo(word, rng),
+                separator,
+                word.upper(),
+                word.replace("’", "'"),
+            )
+        )
+    return np.array(rows, dtype=object)
+
+
+def spell(codes: np.ndarray, table: np.ndarray, rng: np.random.Generator, rate: float) -> Strings:
+    """The words `codes` index, each misspelt with probability `rate` in one of the ways."""
+    kind = np.where(chance(rng, rate, len(codes)), rng.integers(1, table.shape[1], len(codes)), 0)
+    return text(table[codes, kind])
+
+
+def swap(first: Strings, last: Strings, mask: np.ndarray) -> tuple[Strings, Strings]:
+    """First and last name exchanged where `mask` (the fields were filled the wrong way)."""
+    m = pa.array(np.asarray(mask, dtype=bool))
+    return pc.if_else(m, last, first), pc.if_else(m, first, last)
+
+
+PHONE_FORMS_FR = (
+    5  # 06 12 34 56 78 | 0612345678 | +33 6 12 34 56 78 | 0033612345678 | 6.12.34.56.78
+)
+
+
+def phone_forms(country_code: Strings, digits: Strings, form: np.ndarray) -> Strings:
+    """Write phones in one of the forms people type. `digits` is the national number
+    without its leading 0; French numbers take forms 0-4, foreign ones +CC / 00CC forms."""
+    d = partial(substring, digits)
+    pairs = [d(1, 3), d(3, 5), d(5, 7), d(7, 9)]
+    french = [
+        join(join("0", d(0, 1)), *pairs, sep=" "),
+        join("0", digits),
+        join("+33", d(0, 1), *pairs, sep=" "),
+        join("0033", digits),
+        join(d(0, 1), *pairs, sep="."),
+    ]
+    foreign = [
+        join("+", country_code, digits),
+        join("00", country_code, digits),
+        join("+", country_code, " ", d(0, 3), " ", d(3, 6), " ", d(6, 12)),
+    ]
+    is_french = pc.equal(country_code, "33").to_numpy(zero_copy_only=False)
+    index = np.where(is_french, form % PHONE_FORMS_FR, PHONE_FORMS_FR + form % 3)
+    return choose(index, *french, *foreign)
+
+
+def phone_form_draw(rng: np.random.Generator, size: int, messiness: float) -> np.ndarray:
+    """Which form each record uses: the usual '06 12 34 56 78' unless the typist differed."""
+    return np.where(chance(rng, 0.7 * messiness, size), rng.integers(0, 15, size), 0)
+
+
+def email_case(emails: Strings, rng: np.random.Generator, rate: float) -> Strings:
+    """Capitalised, upper-cased or space-padded addresses, as typed into forms."""
+    kind = np.where(chance(rng, rate, len(emails)), rng.integers(1, 5, len(emails)), 0)
+    return choose(
+        kind,
+        emails,
+        pc.utf8_title(emails),
+        pc.utf8_upper(emails),
+        join(" ", emails),
+        join(emails, " "),
+    )
+
+
+def drop_leading_zero(postal_codes: Strings, rng: np.random.Generator, rate: float) -> Strings:
+    """'01000' -> '1000': the code went through a spreadsheet as a number."""
+    lost = chance(rng, rate, len(postal_codes)) & pc.starts_with(
+        pc.fill_null(postal_codes, ""), "0"
+    ).to_numpy(zero_copy_only=False)
+    return pc.if_else(pa.array(lost), pc.utf8_slice_codeunits(postal_codes, 1), postal_codes)

@@ -1,0 +1,303 @@
+"""What the generator knows and the pipeline must rediscover: `<out>/_truth/`.
+
+source_records.csv  which person each identity record belongs to
+persons.csv         the persons themselves
+files.csv           every contract file written, its data rows and deliberately bad rows
+clean/*.parquet     the clean model (final state as of the end date)
+expected.json       headline figures (net revenue, distinct entity counts)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .exports import FileRecord
+from .formats import integer, iso_date, text
+from .people import all_emails, phone_e164
+from .ticketing import NEVER
+from .world import World
+from .writers import write_delimited
+
+
+def _write_csv(path: Path, columns: dict[str, pa.Array]) -> None:
+    write_delimited(path, list(columns), [pa.table(columns)], ",")
+
+
+def _utc(seconds) -> pd.Series:
+    return pd.to_datetime(np.asarray(seconds, dtype=np.int64), unit="s", utc=True)
+
+
+def _euros(cents) -> np.ndarray:
+    return np.asarray(cents, dtype=np.int64) / 100
+
+
+def source_records(world: World) -> pd.DataFrame:
+    t, s, e = world.ticketing, world.shop, world.email
+    named = t.tickets["named"].to_numpy() & (t.tickets["holder"].to_numpy() >= 0)
+    parts = [
+        ("ticketing_account", t.accounts["account_id"], t.accounts["buyer"]),
+        ("ticketing_order", t.orders["order_id"], t.orders["buyer"]),
+        ("ticket_holder", t.tickets["ticket_id"][named], t.tickets["holder"][named]),
+        ("shop_customer", s.customers["customer_id"], s.customers["person"]),
+        ("shop_order", s.orders["shopify_id"], s.orders["person"]),
+        ("email_contact", e.contacts["contact_id"], e.contacts["person"]),
+    ]
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "record_type": kind,
+                    "record_id": ids.to_numpy(),
+                    "person_id": person.to_numpy() + 1,
+                }
+            )
+            for kind, ids, person in parts
+        ],
+        ignore_index=True,
+    )
+
+
+def clean_tables(world: World) -> Iterator[tuple[str, pd.DataFrame]]:
+    """The clean model, one table at a time (so that only one is in memory)."""
+    t, s, e = world.ticketing, world.shop, world.email
+    m = t.matches
+    ticket_match = t.tickets["match"].to_numpy()
+    ticket_match_id = np.where(
+        ticket_match >= 0, m["match_id"].to_numpy(dtype=object)[np.maximum(ticket_match, 0)], None
+    )
+    holder = t.tickets["holder"].to_numpy()
+    contact_person = e.contacts["person"].to_numpy() + 1
+    campaign_id = e.campaigns["campaign_id"].to_numpy()
+    tables = {
+        "matches": lambda: pd.DataFrame(
+            {
+                "match_id": m["match_id"],
+                "match_date": pd.to_datetime(m["match_day"], unit="D").dt.date,
+                "season": m["season"],
+                "competition": m["competition"],
+                "opponent": m["opponent"],
+                "home_away": m["home_away"],
+                "venue": m["venue"],
+                "capacity": m["capacity"],
+                "kickoff_utc": _utc(m["kickoff"]),
+            }
+        ),
+        "ticket_accounts": lambda: pd.DataFrame(
+            {
+                "account_id": t.accounts["account_id"],
+                "person_id": t.accounts["buyer"] + 1,
+                "email": t.accounts["email"],
+            }
+        ),
+        "ticket_orders": lambda: pd.DataFrame(
+            {
+                "order_id": t.orders["order_id"],
+                "account_id": t.orders["account_id"],
+                "person_id": t.orders["buyer"] + 1,
+                "created_at_utc": _utc(t.orders["created"]),
+                "status": t.orders["status"],
+                "sales_channel": t.orders["channel"],
+                "total_amount_eur": _euros(t.orders["total"]),
+            }
+        ),
+        "tickets": lambda: pd.DataFrame(
+            {
+                "ticket_id": t.tickets["ticket_id"],
+                "order_id": t.tickets["order_id"],
+                "match_id": ticket_match_id,
+                "season": t.tickets["season"],
+                "product_type": t.tickets["product_type"],
+                "price_category": t.tickets["price_category"],
+                "price": _euros(t.tickets["price"]),
+                "status": t.tickets["status"],
+                "holder_person_id": pd.Series(holder + 1, dtype="Int64").mask(holder < 0),
+            }
+        ),
+        "access_scans": lambda: pd.DataFrame(
+            {
+                "scan_id": t.scans["scan_id"],
+                "ticket_id": t.scans["ticket_id"],
+                "match_id": t.scans["match_id"],
+                "gate": t.scans["gate"],
+                "scanned_at_utc": _utc(t.scans["scanned_at"]),
+                "result": t.scans["result"],
+            }
+        ),
+        "shop_customers": lambda: pd.DataFrame(
+            {
+                "customer_id": s.customers["customer_id"],
+                "person_id": s.customers["person"] + 1,
+                "email": s.customers["email"],
+                "created_at_utc": _utc(s.customers["created"]),
+            }
+        ),
+        "shop_orders": lambda: pd.DataFrame(
+            {
+                "order_id": s.orders["shopify_id"],
+                "name": s.orders["name"],
+                "customer_id": s.orders["customer_id"],
+                "person_id": s.orders["person"] + 1,
+                "created_at_utc": _utc(s.orders["created"]),
+                "financial_status": s.orders["financial_status"],
+                "currency": s.orders["currency"],
+                "subtotal": _euros(s.orders["subtotal"]),
+                "shipping": _euros(s.orders["shipping"]),
+                "discount": _euros(s.orders["discount"]),
+                "taxes": _euros(s.orders["taxes"]),
+                "total": _euros(s.orders["total"]),
+                "refunded_amount": _euros(s.orders["refunded"]),
+            }
+        ),
+        "shop_order_lines": lambda: pd.DataFrame(
+            {
+                "order_id": s.lines["order_id"],
+                "name": s.lines["name"],
+                "line_number": s.lines["position"] + 1,
+                "sku": s.lines["sku"],
+                "product_name": s.lines["product_name"],
+                "quantity": s.lines["quantity"],
+                "price": _euros(s.lines["price"]),
+            }
+        ),
+        "contacts": lambda: pd.DataFrame(
+            {
+                "contact_id": e.contacts["contact_id"],
+                "person_id": contact_person,
+                "email": e.contacts["email"],
+                "created_at_utc": _utc(e.contacts["created"]),
+                "email_blacklisted": e.contacts["blacklisted_at"].to_numpy() < NEVER,
+            }
+        ),
+        "campaigns": lambda: pd.DataFrame(
+            {
+                "campaign_id": campaign_id,
+                "name": e.campaigns["name"],
+                "type": e.campaigns["type"],
+                "sent_at_utc": _utc(e.campaigns["sent_at"]),
+                "list": e.campaigns["list"],
+                "survey": e.campaigns["survey"],
+                "touchpoint": e.campaigns["touchpoint"],
+            }
+        ),
+        "email_events": lambda: pd.DataFrame(
+            {
+                "event_id": e.events["event_id"],
+                "campaign_id": campaign_id[e.events["campaign"].to_numpy()],
+                "contact_id": e.contacts["contact_id"].to_numpy()[e.events["contact"].to_numpy()],
+                "person_id": contact_person[e.events["contact"].to_numpy()],
+                "event": e.events["event"].astype(str),
+                "ts_event_utc": _utc(e.events["ts_event"]),
+            }
+        ),
+        "survey_responses": lambda: pd.DataFrame(
+            {
+                "response_id": e.responses["response_id"],
+                "campaign_id": campaign_id[e.responses["campaign"].to_numpy()],
+                "contact_id": e.contacts["contact_id"].to_numpy()[
+                    e.responses["contact"].to_numpy()
+                ],
+                "person_id": contact_person[e.responses["contact"].to_numpy()],
+                "survey": e.responses["survey"],
+                "touchpoint": e.responses["touchpoint"],
+                "score": e.responses["score"],
+                "answered_at_utc": _utc(e.responses["answered_at"]),
+                "is_latest": e.responses["is_latest"],
+            }
+        ),
+    }
+    for name, make in tables.items():
+        yield name, make()
+
+
+def net_revenue(clean: dict[str, pd.DataFrame], fx: dict[str, float]) -> dict[str, float]:
+    """The contract's definitions: ticketing = totals of orders finally paid; shop = per
+    order round((Total - Refunded) x rate, 2), nothing for voided or pending orders."""
+    orders = clean["ticket_orders"]
+    ticketing_cents = np.round(
+        orders.loc[orders["status"] == "paid", "total_amount_eur"] * 100
+    ).sum()
+    shop = clean["shop_orders"]
+    counted = ~shop["financial_status"].isin(["voided", "pending"])
+    net = np.round((shop["total"] - shop["refunded_amount"]) * shop["currency"].map(fx), 2)
+    shop_cents = np.round(net[counted] * 100).sum()
+    return {
+        "ticketing": round(int(ticketing_cents) / 100, 2),
+        "shop": round(int(shop_cents) / 100, 2),
+    }
+
+
+def write_truth(out_dir: Path, world: World, files: list[FileRecord]) -> dict:
+    truth = out_dir / "_truth"
+    records = source_records(world)
+    _write_csv(
+        truth / "source_records.csv",
+        {
+            "record_type": text(records["record_type"]),
+            "record_id": integer(records["record_id"]),
+            "person_id": integer(records["person_id"]),
+        },
+    )
+    p = world.people.persons
+    _write_csv(
+        truth / "persons.csv",
+        {
+            "person_id": integer(p["person_id"]),
+            "household_id": integer(p["household_id"]),
+            "first_name": text(
+                np.array(world.people.first_names, dtype=object)[p["first"].to_numpy()]
+            ),
+            "last_name": text(
+                np.array(world.people.last_names, dtype=object)[p["last"].to_numpy()]
+            ),
+            "birth_date": iso_date(p["birth_day"]),
+            "emails": all_emails(p),
+            "phone_e164": phone_e164(p),
+            "postal_code": text(p["postal_code"]),
+            "city": text(p["city"]),
+        },
+    )
+    _write_csv(
+        truth / "files.csv",
+        {
+            "file": text([f.path for f in files]),
+            "rows": integer([f.rows for f in files]),
+            "bad_rows": integer([f.bad_rows for f in files]),
+        },
+    )
+    (truth / "clean").mkdir(parents=True, exist_ok=True)
+    sizes, revenue_inputs = {}, {}
+    for name, frame in clean_tables(world):
+        pq.write_table(
+            pa.Table.from_pandas(frame, preserve_index=False), truth / "clean" / f"{name}.parquet"
+        )
+        sizes[name] = int(frame["is_latest"].sum()) if name == "survey_responses" else len(frame)
+        if name in ("ticket_orders", "shop_orders"):
+            revenue_inputs[name] = frame
+
+    summary = {
+        "as_of_date": world.timeline.end_date.isoformat(),
+        "persons": int(records["person_id"].nunique()),
+        "net_revenue_eur": net_revenue(revenue_inputs, world.fx),
+        "counts": {
+            "ticket_orders": sizes["ticket_orders"],
+            "tickets": sizes["tickets"],
+            "access_scans": sizes["access_scans"],
+            "shop_orders": sizes["shop_orders"],
+            "shop_order_lines": sizes["shop_order_lines"],
+            "email_events": sizes["email_events"],
+            "survey_responses": sizes["survey_responses"],  # the latest answer per survey only
+            "email_contacts": sizes["contacts"],
+            "shop_customers": sizes["shop_customers"],
+            "matches": sizes["matches"],
+            "campaigns": sizes["campaigns"],
+        },
+    }
+    (truth / "expected.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return summary

@@ -1,0 +1,98 @@
+"""Shared fixtures: one generated landing zone and one nightly run per test session.
+
+The end-to-end fixture runs the real Dagster job (ingest -> dbt -> checks -> publish) on a
+small generated landing zone in a temporary GRANDSTAND_HOME; tests check the outcome against
+the generator's truth (`<landing>/_truth`).
+"""
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+E2E_FANS = 1200
+E2E_SEED = 20261123
+
+
+@dataclass(frozen=True)
+class Truth:
+    landing: Path
+
+    @property
+    def expected(self) -> dict:
+        return json.loads((self.landing / "_truth" / "expected.json").read_text())
+
+    @property
+    def files_csv(self) -> Path:
+        return self.landing / "_truth" / "files.csv"
+
+    @property
+    def source_records_csv(self) -> Path:
+        return self.landing / "_truth" / "source_records.csv"
+
+    def clean(self, table: str) -> Path:
+        return self.landing / "_truth" / "clean" / f"{table}.parquet"
+
+
+@pytest.fixture(scope="session")
+def generated_landing(tmp_path_factory) -> Truth:
+    from orchestration.generator import generate
+
+    landing = tmp_path_factory.mktemp("landing")
+    generate(landing, fans=E2E_FANS, seed=E2E_SEED)
+    return Truth(landing)
+
+
+@dataclass
+class NightlyRun:
+    home: Path
+    truth: Truth
+    results: list  # ExecuteInProcessResult of each run, oldest first
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def published(self) -> Path:
+        return self.home / "published" / "grandstand.duckdb"
+
+
+def run_nightly(home: Path, landing: Path, **environment: str):
+    """Run the nightly job in-process with GRANDSTAND_HOME/LANDING (and any other settings)
+    pointed at the given folders; the environment is restored afterwards."""
+    import dagster as dg
+
+    settings = {
+        "GRANDSTAND_HOME": str(home),
+        "GRANDSTAND_LANDING": str(landing),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **environment,
+    }
+    saved = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
+    try:
+        from orchestration.definitions import defs
+
+        with dg.DagsterInstance.ephemeral() as instance:
+            return defs.resolve_job_def("nightly").execute_in_process(
+                instance=instance, raise_on_error=False
+            )
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture(scope="session")
+def nightly(tmp_path_factory, generated_landing) -> NightlyRun:
+    """The nightly job run twice on the same landing zone (the second run must change
+    nothing)."""
+    home = tmp_path_factory.mktemp("home")
+    first = run_nightly(home, generated_landing.landing)
+    run = NightlyRun(home=home, truth=generated_landing, results=[first])
+    return run

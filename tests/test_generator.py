@@ -1,0 +1,565 @@
+"""The demo-data generator: determinism, every contract quirk, and a truth that adds up.
+
+The landing zone is parsed back here with plain Python (csv, json), independently of the
+generator's own code, the way a careful ingestion would: latest export wins, broken lines
+are set aside.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from orchestration.contract import FILE_TYPES_BY_NAME, VALUE_PATTERNS, match_file
+from orchestration.generator import generate, main
+
+FANS = 300
+END = date(2026, 11, 20)
+NIGHTS = 7
+FX = {"EUR": 1.0, "GBP": 1.17, "CHF": 1.06}
+
+
+@dataclass
+class ParsedFile:
+    path: Path
+    file_type: str
+    export_date: str
+    encoding: str = "utf-8"
+    header: list[str] = field(default_factory=list)
+    rows: list[dict[str, str]] = field(default_factory=list)  # well-formed records
+    bad: list[str] = field(default_factory=list)  # lines that cannot be parsed
+    raw_lines: list[str] = field(default_factory=list)  # JSON lines as written
+
+    @property
+    def data_rows(self) -> int:
+        return len(self.rows) + len(self.bad)
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return raw.decode("cp1252"), "cp1252"
+
+
+def parse(path: Path, file_type: str, export_date: str) -> ParsedFile:
+    parsed = ParsedFile(path, file_type, export_date)
+    text, parsed.encoding = decode(path.read_bytes())
+    delimiter = FILE_TYPES_BY_NAME[file_type].delimiter
+    if delimiter is None:
+        for line in text.splitlines():
+            parsed.raw_lines.append(line)
+            try:
+                parsed.rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                parsed.bad.append(line)
+        return parsed
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    if not records:
+        return parsed
+    parsed.header = records[0]
+    for record in records[1:]:
+        if len(record) == len(parsed.header):
+            parsed.rows.append(dict(zip(parsed.header, record, strict=True)))
+        else:
+            parsed.bad.append(delimiter.join(record))
+    return parsed
+
+
+class Landing:
+    """Every contract file of a landing folder, parsed."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.files: list[ParsedFile] = []
+        for source in ("ticketing", "shop", "email"):
+            for path in sorted((root / source).iterdir()):
+                found = match_file(source, path.name)
+                if found:
+                    self.files.append(parse(path, found[0].name, found[1]))
+
+    def of(self, file_type: str) -> list[ParsedFile]:
+        return sorted(
+            (f for f in self.files if f.file_type == file_type), key=lambda f: f.export_date
+        )
+
+    def rows(self, file_type: str) -> list[tuple[str, dict[str, str]]]:
+        return [(f.export_date, row) for f in self.of(file_type) for row in f.rows]
+
+    def latest(self, file_type: str, key: str) -> dict[str, dict[str, str]]:
+        """Newest delivered version of each record (later export wins)."""
+        return {row[key]: row for _, row in self.rows(file_type)}
+
+    def last_snapshot(self, file_type: str) -> ParsedFile:
+        return self.of(file_type)[-1]
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("landing")
+    generate(root, fans=FANS, seed=7, end_date=END, nights=NIGHTS)
+    return root
+
+
+@pytest.fixture(scope="module")
+def landing(out) -> Landing:
+    return Landing(out)
+
+
+@pytest.fixture(scope="module")
+def expected(out) -> dict:
+    return json.loads((out / "_truth" / "expected.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def truth_records(out) -> pd.DataFrame:
+    return pd.read_csv(out / "_truth" / "source_records.csv", dtype=str)
+
+
+@pytest.fixture(scope="module")
+def persons(out) -> pd.DataFrame:
+    return pd.read_csv(out / "_truth" / "persons.csv", dtype=str, keep_default_na=False)
+
+
+def all_files(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+# --- determinism ------------------------------------------------------------------------
+
+
+def test_same_seed_gives_byte_identical_files(out, tmp_path):
+    generate(tmp_path, fans=FANS, seed=7, end_date=END, nights=NIGHTS)
+    first, again = all_files(out), all_files(tmp_path)
+    assert first.keys() == again.keys()
+    assert [name for name in first if first[name] != again[name]] == []
+
+
+def test_other_seed_gives_other_data(out, tmp_path):
+    generate(tmp_path, fans=FANS, seed=8, end_date=END, nights=NIGHTS)
+    first, other = all_files(out), all_files(tmp_path)
+    name = "ticketing/orders_20261114.csv"
+    assert first[name] != other[name]
+
+
+# --- layout ------------------------------------------------------------------------------
+
+
+def test_export_dates_are_the_nights_ending_at_end_date(landing):
+    dates = {f.export_date for f in landing.files}
+    assert dates == {f"202611{d}" for d in range(14, 21)}
+    for name in ("ticketing_matches", "shop_customers", "email_contacts", "email_campaigns"):
+        nights = [f.export_date for f in landing.of(name)]
+        assert nights[0] == "20261114" and nights[-1] == "20261120"
+
+
+def test_headers_follow_the_contract(landing):
+    for f in landing.files:
+        if not f.header:
+            continue
+        contract = list(FILE_TYPES_BY_NAME[f.file_type].columns)
+        known = [h for h in f.header if h in contract]
+        assert known == contract, f.path
+    for f in landing.of("email_events"):
+        for row in f.rows:
+            assert list(row) == list(FILE_TYPES_BY_NAME["email_events"].columns)
+
+
+def test_files_csv_reconciles_with_the_files(out, landing):
+    listed = pd.read_csv(out / "_truth" / "files.csv", dtype={"file": str})
+    on_disk = {f.path.relative_to(out).as_posix(): f for f in landing.files}
+    assert set(listed["file"]) == set(on_disk)
+    for row in listed.itertuples():
+        parsed = on_disk[row.file]
+        assert (row.rows, row.bad_rows) == (parsed.data_rows, len(parsed.bad)), row.file
+
+
+def test_every_value_has_its_contract_form(landing):
+    strptime = {
+        "fr_date": ["%d/%m/%Y"],
+        "fr_timestamp": ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"],
+        "iso_date": ["%Y-%m-%d"],
+        "iso_timestamp": ["%Y-%m-%d %H:%M:%S"],
+        "shopify_timestamp": ["%Y-%m-%d %H:%M:%S %z"],
+    }
+    for f in landing.files:
+        kinds = FILE_TYPES_BY_NAME[f.file_type].columns
+        for row in f.rows:
+            for column, kind in kinds.items():
+                value = row[column]
+                value = "" if value is None else str(value)
+                if not value:
+                    continue
+                assert re.fullmatch(VALUE_PATTERNS[kind], value), (f.path.name, column, value)
+                if kind in strptime:
+                    assert any(_parses(value, fmt) for fmt in strptime[kind]), (column, value)
+
+
+def _parses(value: str, fmt: str) -> bool:
+    try:
+        datetime.strptime(value, fmt)
+    except ValueError:
+        return False
+    return True
+
+
+# --- quirks ----------------------------------------------------------------------------
+
+
+def test_a_ticketing_file_is_windows_1252_with_curly_apostrophe_and_oe(landing):
+    cp1252 = [f for f in landing.files if f.encoding == "cp1252"]
+    assert cp1252 and all(f.file_type.startswith("ticketing_") for f in cp1252)
+    raw = cp1252[0].path.read_bytes()
+    assert b"\x92" in raw and b"\x9c" in raw  # ’ and œ in Windows-1252
+
+
+def test_a_ticketing_file_has_a_utf8_bom(landing):
+    bom = [f for f in landing.files if f.encoding == "utf-8-sig"]
+    assert bom and all(f.file_type.startswith("ticketing_") for f in bom)
+    assert bom[0].path.read_bytes().count(codecs.BOM_UTF8) == 1
+
+
+def test_ticketing_uses_decimal_commas_and_french_dates(landing):
+    orders = [row for _, row in landing.rows("ticketing_orders")]
+    assert all(re.fullmatch(r"\d+,\d{2}", r["total_amount"]) for r in orders)
+    assert all(
+        re.fullmatch(r"\d{2}/\d{2}/\d{4}", r["birth_date"]) for r in orders if r["birth_date"]
+    )
+    stamps = [r["created_at"] for r in orders]
+    assert all(re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}(:\d{2})?", s) for s in stamps)
+    assert any(len(s) == 16 for s in stamps) and any(len(s) == 19 for s in stamps)
+    assert all(r["optin_club"] in ("O", "N") for r in orders)
+    prices = [r["price"] for _, r in landing.rows("ticketing_tickets")]
+    assert all(re.fullmatch(r"\d+,\d{2}", p) for p in prices) and "0,00" in prices
+    matches = [r for _, r in landing.rows("ticketing_matches")]
+    assert all(re.fullmatch(r"\d{2}/\d{2}/\d{4}", r["match_date"]) for r in matches)
+
+
+def test_shopify_order_fields_only_on_the_first_line_item(landing):
+    order_level = [
+        "Email",
+        "Financial Status",
+        "Currency",
+        "Subtotal",
+        "Total",
+        "Id",
+        "Billing Name",
+    ]
+    multi_line_orders = 0
+    for f in landing.of("shop_orders"):
+        by_order = defaultdict(list)
+        for row in f.rows:
+            by_order[row["Name"]].append(row)
+        for rows in by_order.values():
+            assert all(rows[0][c] for c in ("Financial Status", "Total", "Id", "Currency"))
+            assert all(r["Lineitem name"] and r["Lineitem quantity"] for r in rows)
+            for later in rows[1:]:
+                multi_line_orders += 1
+                assert all(later[c] == "" for c in order_level)
+    assert multi_line_orders > 0
+
+
+def test_shop_totals_are_consistent_and_timestamps_carry_the_offset(landing):
+    orders = [r for _, r in landing.rows("shop_orders") if r["Id"]]
+    for r in orders:
+        total = float(r["Subtotal"]) + float(r["Shipping"]) - float(r["Discount Amount"])
+        assert round(total, 2) == float(r["Total"])
+    offsets = {r["Created at"][-5:] for r in orders}
+    assert offsets == {"+0100", "+0200"}
+    assert {r["Currency"] for r in orders} >= {"EUR"} and len({r["Currency"] for r in orders}) > 1
+
+
+def test_billing_zip_sometimes_keeps_excels_apostrophe(landing):
+    assert any(r["Billing Zip"].startswith("'") for _, r in landing.rows("shop_orders"))
+
+
+def test_postal_code_sometimes_lost_its_leading_zero(landing):
+    french = [r for _, r in landing.rows("ticketing_orders") if r["country"] == "France"]
+    assert any(re.fullmatch(r"\d{4}", r["postal_code"]) for r in french)
+    assert any(re.fullmatch(r"0\d{4}", r["postal_code"]) for r in french)
+
+
+def test_a_paid_ticketing_order_is_refunded_in_a_later_delta(landing):
+    history = defaultdict(list)
+    for export_date, row in landing.rows("ticketing_orders"):
+        history[row["order_id"]].append((export_date, row["status"], row["updated_at"]))
+    later_refunds = [
+        h
+        for h in history.values()
+        if len(h) > 1 and h[0][1] == "paid" and h[-1][1] == "refunded" and h[0][0] < h[-1][0]
+    ]
+    assert later_refunds
+    assert all(h[-1][2] != h[0][2] for h in later_refunds)  # newer updated_at
+
+
+def test_a_paid_shopify_order_comes_again_whole_when_refunded(landing):
+    versions = defaultdict(list)
+    for f in landing.of("shop_orders"):
+        lines = Counter(row["Name"] for row in f.rows)
+        for row in f.rows:
+            if row["Id"]:
+                versions[row["Name"]].append(
+                    (f.export_date, row["Financial Status"], lines[row["Name"]])
+                )
+    refunded_later = [
+        v
+        for v in versions.values()
+        if len(v) > 1 and v[0][1] == "paid" and "refunded" in v[-1][1] and v[0][0] < v[-1][0]
+    ]
+    assert refunded_later
+    assert all(v[0][2] == v[-1][2] for v in refunded_later)  # all its line rows again
+
+
+def test_event_ids_are_redelivered_in_the_same_and_a_later_file(landing):
+    files = landing.of("email_events")
+    same_file = [Counter(r["id"] for r in f.rows) for f in files]
+    assert any(n > 1 for counts in same_file for n in counts.values())
+    seen_in = defaultdict(set)
+    for f in files:
+        for r in f.rows:
+            seen_in[r["id"]].add(f.export_date)
+    assert any(len(dates) > 1 for dates in seen_in.values())
+
+
+def test_one_json_line_is_truncated_and_also_delivered_whole(landing):
+    bad = [(f, line) for f in landing.of("email_events") for line in f.bad]
+    assert len(bad) == 1
+    f, line = bad[0]
+    assert any(whole.startswith(line) and whole != line for whole in f.raw_lines)
+
+
+def test_one_csv_line_has_a_wrong_field_count(landing):
+    bad = [(f, line) for f in landing.files if f.header for line in f.bad]
+    assert len(bad) == 1
+    f, line = bad[0]
+    first_field = line.split(FILE_TYPES_BY_NAME[f.file_type].delimiter)[0]
+    assert any(row[f.header[0]] == first_field for row in f.rows)  # the record came whole too
+
+
+def test_events_have_the_webhook_shape(landing):
+    rows = [r for _, r in landing.rows("email_events")]
+    assert {r["event"] for r in rows} >= {
+        "delivered",
+        "opened",
+        "proxy_open",
+        "click",
+        "unsubscribe",
+    }
+    assert all((r["URL"] is not None) == (r["event"] == "click") for r in rows)
+    sample = rows[0]
+    assert isinstance(sample["id"], int) and isinstance(sample["ts_event"], int)
+    utc = datetime.fromtimestamp(sample["ts_event"], UTC).replace(tzinfo=None)
+    local = datetime.fromisoformat(sample["date_event"])
+    assert (local - utc).total_seconds() in (3600, 7200)
+
+
+def test_partial_uploads_readme_and_unknown_columns(out, landing):
+    assert list(out.glob("shop/orders_export_*.csv.tmp"))
+    assert (out / "ticketing" / "README").exists()
+    extra = [
+        (f, h)
+        for f in landing.files
+        for h in f.header
+        if h not in FILE_TYPES_BY_NAME[f.file_type].columns
+    ]
+    assert {h for _, h in extra} >= {"Lineitem vendor id", "loyalty_number"}
+    assert all(f.header.index(h) < len(f.header) - 1 for f, h in extra)
+
+
+def test_empty_files(out):
+    sizes = {p.relative_to(out).as_posix(): p.stat().st_size for p in out.glob("*/*_2026*")}
+    assert 0 in sizes.values()
+    header_only = [
+        p
+        for p in out.glob("*/*_2026*.csv")
+        if p.stat().st_size and len(p.read_bytes().splitlines()) == 1
+    ]
+    assert header_only
+
+
+def test_phones_in_every_french_form_and_foreign(landing):
+    phones = [r["phone"] for _, r in landing.rows("ticketing_orders") if r["phone"]]
+    forms = {
+        "spaced": r"0[67]( \d{2}){4}",
+        "compact": r"0[67]\d{8}",
+        "international": r"\+33 [67]( \d{2}){4}",
+        "double zero": r"0033[67]\d{8}",
+        "dotted": r"[67](\.\d{2}){4}",
+    }
+    for name, pattern in forms.items():
+        assert any(re.fullmatch(pattern, p) for p in phones), name
+    everywhere = phones + [r["Billing Phone"] for _, r in landing.rows("shop_orders")]
+    assert any(re.match(r"(\+|00)(44|41|32)", p) for p in everywhere)
+
+
+def test_emails_have_aliases_case_and_family_sharing(landing, persons):
+    emails = [r["email"] for _, r in landing.rows("ticketing_orders")]
+    emails += [r["Email"] for _, r in landing.rows("shop_orders")]
+    emails += [r["EMAIL"] for _, r in landing.rows("email_contacts")]
+    emails += [r["email"] for _, r in landing.rows("email_survey_responses")]
+    assert any("+" in e.split("@")[0] for e in emails if "@" in e)
+    assert any(e != e.strip() or e != e.lower() for e in emails)
+    owners = Counter(e for cell in persons["emails"] for e in cell.split("|") if e)
+    assert any(n > 1 for n in owners.values())
+
+
+def test_names_are_written_in_several_ways(landing, persons):
+    canonical_last = set(persons["last_name"])
+    written = [r["last_name"] for _, r in landing.rows("ticketing_orders")]
+    assert any(w and w not in canonical_last for w in written)
+    full_names = persons.groupby(["first_name", "last_name"])["household_id"].nunique()
+    assert (full_names > 1).any()  # homonyms in different households
+    all_first = set(persons["first_name"])
+    assert any("-" in n or "’" in n for n in all_first | canonical_last)
+
+
+def test_survey_answers_again_and_redelivered(landing):
+    rows = [r for _, r in landing.rows("email_survey_responses")]
+    ids = Counter(r["response_id"] for r in rows)
+    assert any(n > 1 for n in ids.values())
+    unique = {r["response_id"]: r for r in rows}.values()
+    per_survey = Counter(
+        (r["campaign_id"], r["email"].strip().lower(), r["survey"]) for r in unique
+    )
+    assert any(n > 1 for n in per_survey.values())
+
+
+# --- truth -----------------------------------------------------------------------------
+
+
+def identity_records(landing: Landing) -> set[tuple[str, str]]:
+    found = set()
+    for _, r in landing.rows("ticketing_orders"):
+        found |= {("ticketing_account", r["account_id"]), ("ticketing_order", r["order_id"])}
+    for _, r in landing.rows("ticketing_tickets"):
+        if r["holder_first_name"] or r["holder_last_name"]:
+            found.add(("ticket_holder", r["ticket_id"]))
+    found |= {("shop_customer", r["Customer ID"]) for _, r in landing.rows("shop_customers")}
+    found |= {("shop_order", r["Id"]) for _, r in landing.rows("shop_orders") if r["Id"]}
+    found |= {("email_contact", r["CONTACT_ID"]) for _, r in landing.rows("email_contacts")}
+    return found
+
+
+def test_every_identity_record_is_in_the_truth_and_back(landing, truth_records, persons, expected):
+    truth = set(zip(truth_records["record_type"], truth_records["record_id"], strict=True))
+    assert identity_records(landing) == truth
+    assert set(truth_records["person_id"]) <= set(persons["person_id"])
+    assert expected["persons"] == truth_records["person_id"].nunique() == FANS == len(persons)
+
+
+def test_revenue_from_the_clean_parquet(out, expected):
+    clean = out / "_truth" / "clean"
+    orders = pd.read_parquet(clean / "ticket_orders.parquet")
+    ticketing = orders.loc[orders["status"] == "paid", "total_amount_eur"].sum()
+    shop = pd.read_parquet(clean / "shop_orders.parquet")
+    net = ((shop["total"] - shop["refunded_amount"]) * shop["currency"].map(FX)).round(2)
+    shop_net = net[~shop["financial_status"].isin(["voided", "pending"])].sum()
+    assert expected["as_of_date"] == END.isoformat()
+    assert expected["net_revenue_eur"]["ticketing"] == pytest.approx(ticketing, abs=0.005)
+    assert expected["net_revenue_eur"]["shop"] == pytest.approx(shop_net, abs=0.005)
+
+
+def euros(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def test_revenue_and_counts_from_the_files(landing, expected):
+    """What a correct ingestion computes from the files alone matches expected.json."""
+    orders = landing.latest("ticketing_orders", "order_id")
+    ticketing = sum(euros(r["total_amount"]) for r in orders.values() if r["status"] == "paid")
+    assert expected["net_revenue_eur"]["ticketing"] == pytest.approx(ticketing, abs=0.005)
+
+    shop_orders = {r["Id"]: r for _, r in landing.rows("shop_orders") if r["Id"]}
+    shop = sum(
+        round((float(r["Total"]) - float(r["Refunded Amount"] or 0)) * FX[r["Currency"]], 2)
+        for r in shop_orders.values()
+        if r["Financial Status"] not in ("voided", "pending")
+    )
+    assert expected["net_revenue_eur"]["shop"] == pytest.approx(shop, abs=0.005)
+
+    lines = {}
+    for f in landing.of("shop_orders"):
+        names = Counter(r["Name"] for r in f.rows)
+        lines.update(names)
+    events = {r["id"] for _, r in landing.rows("email_events")}
+    responses = {r["response_id"]: r for _, r in landing.rows("email_survey_responses")}
+    latest_answers = {
+        (r["campaign_id"], r["email"].strip().lower(), r["survey"]) for r in responses.values()
+    }
+    counts = expected["counts"]
+    assert counts == {
+        "ticket_orders": len(orders),
+        "tickets": len(landing.latest("ticketing_tickets", "ticket_id")),
+        "access_scans": len(landing.latest("ticketing_access", "scan_id")),
+        "shop_orders": len(shop_orders),
+        "shop_order_lines": sum(lines.values()),
+        "email_events": len(events),
+        "survey_responses": len(latest_answers),
+        "email_contacts": len(landing.last_snapshot("email_contacts").rows),
+        "shop_customers": len(landing.last_snapshot("shop_customers").rows),
+        "matches": len(landing.last_snapshot("ticketing_matches").rows),
+        "campaigns": len(landing.last_snapshot("email_campaigns").rows),
+    }
+
+
+def test_clean_tables_match_the_counts(out, expected):
+    clean = out / "_truth" / "clean"
+    counts = expected["counts"]
+    assert len(pd.read_parquet(clean / "tickets.parquet")) == counts["tickets"]
+    assert (
+        len(pd.read_parquet(clean / "email_events.parquet")["event_id"].unique())
+        == counts["email_events"]
+    )
+    responses = pd.read_parquet(clean / "survey_responses.parquet")
+    assert responses["is_latest"].sum() == counts["survey_responses"]
+    tickets = pd.read_parquet(clean / "tickets.parquet")
+    orders = pd.read_parquet(clean / "ticket_orders.parquet")
+    per_order = tickets.groupby("order_id")["price"].sum()
+    assert (orders.set_index("order_id")["total_amount_eur"] - per_order).abs().max() < 0.005
+
+
+# --- command line and clean mode -------------------------------------------------------
+
+
+def test_cli_and_messiness_zero(tmp_path, capsys):
+    assert (
+        main(
+            [
+                "--fans",
+                "60",
+                "--seed",
+                "3",
+                "--out",
+                str(tmp_path),
+                "--nights",
+                "2",
+                "--end-date",
+                "2026-10-01",
+                "--messiness",
+                "0",
+            ]
+        )
+        == 0
+    )
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["as_of_date"] == "2026-10-01" and summary["persons"] == 60
+    landing = Landing(tmp_path)
+    assert {f.encoding for f in landing.files} == {"utf-8"}
+    assert not list(tmp_path.rglob("*.tmp")) and not any(f.bad for f in landing.files)
+    assert {f.export_date for f in landing.files} == {"20260930", "20261001"}
