@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): they print figures; the test suite asserts correctness only."""
