@@ -158,3 +158,14 @@
             else 1.0 end){% if not loop.last %} * {% endif %}
     {%- endfor -%}
 {%- endmacro %}
+
+{#- Comparison levels of each compared field (see int_identity_pairs_compared):
+    exact fields 2 = equal, 0 = different; name 3 exact, 2 strong fuzzy, 1 weak fuzzy, 0. -#}
+{% macro identity_comparison_levels() -%}
+    {{ return({'email': [2, 0], 'phone': [2, 0], 'name': [3, 2, 1, 0], 'birth': [2, 0], 'postal': [2, 0]}) }}
+{%- endmacro %}
+
+{#- Pseudo-count added to probability estimates so that no level gets exactly 0 or 1. -#}
+{% macro identity_probability_smoothing() -%}
+    {{ return(0.0001) }}
+{%- endmacro %}

@@ -1,174 +1,31 @@
-{#- Fellegi-Sunter match weights, estimated from this run's data (no labels needed).
-    u = P(level | different people), from random pairs of profiles: for exact agreement,
-        the chance two random profiles share a value (sum of squared value frequencies);
-        for the fuzzy name levels, measured on random pairs.
-    m = P(level | same person), leave-one-field-out: measured on the candidate pairs that
-        agree on at least two *other* strong identifiers (email, phone, name, birth date)
-        and break no cannot-link rule -- pairs that are the same person with near
-        certainty whatever field m is measured on.
+{#- Fellegi-Sunter match weights per field and comparison level, plus the prior, from
+    this run's data (no labels needed): the reviewable artefact behind every link.
+    m and u come from int_identity_m/u_probabilities_estimated.
     prior = P(two profiles drawn at random are the same person): the share of candidate
         pairs that match, by expectation-maximisation over the agreement patterns with m
         and u held fixed (one parameter: stable), times candidate pairs / all pairs. Over
         all pairs, not candidate pairs: blocking selects pairs that agree on a field, and
         that field's weight already counts the agreement.
     weight = log2(m / u): the evidence a level brings (positive for, negative against).
-    Missing values are no evidence (level -1). One row per field and level, plus the prior.
+    Missing values are no evidence (level -1).
     (Full EM on m and u was tried: on blocked pairs it converges to degenerate classes.) -#}
-{%- set levels = {
-    'email': [2, 0],
-    'phone': [2, 0],
-    'name': [3, 2, 1, 0],
-    'birth': [2, 0],
-    'postal': [2, 0],
-} -%}
-{%- set exact_columns = {
-    'email': 'email_mailbox',
-    'phone': 'phone_e164',
-    'name': 'name_sorted',
-    'birth': 'birth_date',
-    'postal': 'postal_code_std',
-} -%}
-{%- set smoothing = 0.0001 -%}
+{%- set levels = identity_comparison_levels() -%}
+{%- set smoothing = identity_probability_smoothing() -%}
 
-with profiles as (
-    select * from {{ ref('int_identity_profiles_grouped') }}
+with patterns as (
+    select * from {{ ref('int_identity_agreement_patterns_counted') }}
 ),
 
-{% for field, column in exact_columns.items() %}
-    value_counts_{{ field }} as (
-        select
-            {{ column }} as field_value,
-            count(*) as profile_count
-        from profiles
-        where {{ column }} is not null
-        group by {{ column }}
-    ),
-
-    exact_u_{{ field }} as (
-        select sum(1.0 * profile_count * profile_count) / nullif(sum(1.0 * profile_count) * sum(1.0 * profile_count), 0) as u_exact
-        from value_counts_{{ field }}
-    ),
-{% endfor %}
-
-sampled as (
-    select
-        name_sorted,
-        row_number() over (order by {{ dbt.hash('profile_id') }}) as sample_rank
-    from profiles
-    where name_sorted is not null
-),
-
-sample_limited as (
-    select * from sampled
-    where sample_rank <= {{ var('identity_u_sample_profiles') }}
-),
-
-random_pairs as (
-    select
-        {{ name_similarity('a.name_sorted', 'b.name_sorted') }} as similarity,
-        a.name_sorted = b.name_sorted as is_exact
-    from sample_limited as a
-    inner join sample_limited as b
-        on b.sample_rank - a.sample_rank between 1 and {{ var('identity_u_sample_offsets') }}
-),
-
-fuzzy_u_name as (
-    select
-        (sum(case when not is_exact and similarity >= {{ var('identity_name_similarity_strong') }} then 1 else 0 end) + 1.0)
-        / (count(*) + 2.0) as u_strong,
-        (sum(case
-            when
-                not is_exact and similarity >= {{ var('identity_name_similarity_weak') }}
-                and similarity < {{ var('identity_name_similarity_strong') }} then 1
-            else 0
-        end) + 1.0)
-        / (count(*) + 2.0) as u_weak
-    from random_pairs
-),
-
-u_parameters as (
-    select
-        {% for field in levels %}
-            greatest(coalesce(exact_u_{{ field }}.u_exact, {{ smoothing }}), {{ smoothing }}) as u_{{ field }}_{{ levels[field][0] }},
-        {% endfor %}
-        fuzzy_u_name.u_strong as u_name_2,
-        fuzzy_u_name.u_weak as u_name_1
-    from fuzzy_u_name
-    {% for field in levels %}
-        cross join exact_u_{{ field }}
-    {% endfor %}
+m_parameters as (
+    select * from {{ ref('int_identity_m_probabilities_estimated') }}
 ),
 
 u_complete as (
-    select
-        *,
-        {% for field in ['email', 'phone', 'birth', 'postal'] %}
-            1 - u_{{ field }}_2 as u_{{ field }}_0,
-        {% endfor %}
-        greatest(1 - u_name_3 - u_name_2 - u_name_1, {{ smoothing }}) as u_name_0
-    from u_parameters
+    select * from {{ ref('int_identity_u_probabilities_estimated') }}
 ),
 
-compared as (
-    select * from {{ ref('int_identity_pairs_compared') }}
-    where not is_cannot_link
-),
-
-{%- set strong_agreements = {
-    'email': 'gamma_email = 2',
-    'phone': 'gamma_phone = 2',
-    'name': 'gamma_name = 3',
-    'birth': 'gamma_birth = 2',
-} %}
-
-{% for field, field_levels in levels.items() %}
-    anchors_{{ field }} as (
-        select gamma_{{ field }} as agreement_level
-        from compared
-        where
-            gamma_{{ field }} >= 0
-            and (
-                {%- for other, condition in strong_agreements.items() if other != field %}
-                    (case when {{ condition }} then 1 else 0 end){% if not loop.last %} +{% endif %}
-                {%- endfor %}
-            ) >= 2
-    ),
-
-    m_{{ field }} as (
-        select
-            {%- for level in field_levels %}
-                greatest(
-                    (sum(case when agreement_level = {{ level }} then 1 else 0 end) + {{ smoothing }})
-                    / (count(*) + {{ smoothing * (field_levels | length) }}),
-                    {{ var('identity_m_floor') }}
-                ) as m_{{ field }}_{{ level }}{% if not loop.last %},{% endif %}
-            {%- endfor %}
-        from anchors_{{ field }}
-    ),
-{% endfor %}
-
-m_parameters as (
-    select
-        {%- for field in levels %}
-            m_{{ field }}.*{% if not loop.last %},{% endif %}
-        {%- endfor %}
-    from
-        m_email
-    {%- for field in levels if field != 'email' %}
-        cross join m_{{ field }}
-    {%- endfor %}
-),
-
-patterns as (
-    select
-        gamma_email,
-        gamma_phone,
-        gamma_name,
-        gamma_birth,
-        gamma_postal,
-        count(*) as pair_count
-    from {{ ref('int_identity_pairs_compared') }}
-    group by gamma_email, gamma_phone, gamma_name, gamma_birth, gamma_postal
+profiles as (
+    select profile_id from {{ ref('int_identity_profiles_grouped') }}
 ),
 
 likelihoods as (

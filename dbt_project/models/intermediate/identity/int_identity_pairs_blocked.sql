@@ -1,5 +1,6 @@
 -- Candidate pairs of profiles: profiles sharing at least one blocking key, never all
--- pairs. A block larger than `identity_max_block_size` is skipped: a key that many
+-- pairs. There is no block on the name alone: name agreement without any other evidence
+-- can never reach the link threshold (homonyms), and such a block made ~75% of all pairs. A block larger than `identity_max_block_size` is skipped: a key that many
 -- people share identifies nobody, and pairing it would explode.
 with profiles as (
     select * from {{ ref('int_identity_profiles_grouped') }}
@@ -40,13 +41,6 @@ block_keys as (
         {{ dbt.concat(['cast(birth_date as ' ~ dbt.type_string() ~ ')', "'|'", 'postal_code_std']) }} as block_value
     from profiles
     where birth_date is not null and postal_code_std is not null
-    union all
-    select
-        profile_id,
-        'name' as block_name,
-        name_sorted as block_value
-    from profiles
-    where name_sorted is not null
 ),
 
 block_sizes as (

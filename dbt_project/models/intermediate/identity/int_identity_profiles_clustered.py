@@ -6,19 +6,83 @@ different birth dates, different first names) or two different birth dates: so t
 are never chained together through one shared identifier (a family mailbox, a shared
 phone), even when each of them links to a third, ambiguous record.
 
-Python because constrained clustering is sequential (each decision depends on the
-clusters built so far), which set-based SQL cannot express.
+A merge can only be refused inside a connected component of the link graph that holds a
+cannot-link pair or two birth dates. Every other component is a cluster as it stands: the
+components are found vectorised (numpy), and the sequential constrained union-find runs on
+the conflicted components only. Python because that constrained clustering is sequential
+(each decision depends on the clusters built so far), which set-based SQL cannot express.
 """
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def connected_components(n, a, b):
+    """Component label (smallest member index) of each of n nodes, edges a[i]-b[i]."""
+    labels = np.arange(n)
+    while True:
+        low = np.minimum(labels[a], labels[b])
+        updated = labels.copy()
+        np.minimum.at(updated, a, low)
+        np.minimum.at(updated, b, low)
+        updated = updated[updated]  # pointer jumping
+        if np.array_equal(updated, labels):
+            return labels
+        labels = updated
+
+
+def constrained_union(n, edges, birth, separated):
+    """Sequential union-find over `edges` (pairs of node indices, strongest first) that
+    refuses merges joining two separated nodes or two birth dates. Returns the root of each
+    touched node and, per edge, whether it was refused."""
+    parent, size = {}, {}
+    births = {node: {day} for node, day in birth.items()}
+    apart = {node: set(others) for node, others in separated.items()}
+
+    def find(i):
+        parent.setdefault(i, i)
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        while parent[i] != root:
+            parent[i], i = root, parent[i]
+        return root
+
+    def conflicts(ra, rb):
+        if len(births.get(ra, set()) | births.get(rb, set())) > 1:
+            return True
+        small, other = (ra, rb) if len(apart.get(ra, ())) <= len(apart.get(rb, ())) else (rb, ra)
+        return any(find(p) == other for p in apart.get(small, ()))
+
+    refused = []
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            refused.append(False)
+            continue
+        if conflicts(ra, rb):
+            refused.append(True)
+            continue
+        refused.append(False)
+        if size.get(ra, 1) < size.get(rb, 1):
+            ra, rb = rb, ra
+        parent[rb] = ra
+        size[ra] = size.get(ra, 1) + size.get(rb, 1)
+        births.setdefault(ra, set()).update(births.pop(rb, set()))
+        apart.setdefault(ra, set()).update(apart.pop(rb, set()))
+    return {node: find(node) for node in list(parent)}, np.array(refused, dtype=bool)
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
 
-    profiles = dbt.ref("int_identity_profiles_grouped").project("profile_id, birth_date")
-    profiles = profiles.order("profile_id").fetch_arrow_table()
+    profiles = (
+        dbt.ref("int_identity_profiles_grouped")
+        .project("profile_id, birth_date")
+        .order("profile_id")
+        .fetch_arrow_table()
+    )
     links = (
         dbt.ref("int_identity_links_unioned")
         .order("priority, match_probability desc, profile_id_a, profile_id_b")
@@ -31,64 +95,80 @@ def model(dbt, session):
         .fetch_arrow_table()
     )
 
-    ids = profiles.column("profile_id").to_pylist()
-    index = {profile_id: i for i, profile_id in enumerate(ids)}
+    ids = profiles.column("profile_id")
     n = len(ids)
-    parent = np.arange(n)
-    size = np.ones(n, dtype=np.int64)
-    birth = {i: {b} for i, b in enumerate(profiles.column("birth_date").to_pylist()) if b}
-    separated = {}  # root -> profiles it must never share a cluster with
-    for a, b in zip(cannot.column("profile_id_a").to_pylist(), cannot.column("profile_id_b").to_pylist()):
-        separated.setdefault(index[a], set()).add(index[b])
-        separated.setdefault(index[b], set()).add(index[a])
 
-    def find(i):
-        root = i
-        while parent[root] != root:
-            root = parent[root]
-        while parent[i] != root:
-            parent[i], i = root, parent[i]
-        return root
+    def index_of(column):
+        return pc.index_in(column, value_set=ids).to_numpy(zero_copy_only=False).astype(np.int64)
 
-    def conflicts(ra, rb):
-        births = birth.get(ra, set()) | birth.get(rb, set())
-        if len(births) > 1:
-            return True
-        small, other = (ra, rb) if len(separated.get(ra, ())) <= len(separated.get(rb, ())) else (rb, ra)
-        return any(find(p) == other for p in separated.get(small, ()))
+    a, b = index_of(links.column("profile_id_a")), index_of(links.column("profile_id_b"))
+    cannot_a = index_of(cannot.column("profile_id_a"))
+    cannot_b = index_of(cannot.column("profile_id_b"))
+    birth_column = profiles.column("birth_date")
+    dated = pc.is_valid(birth_column).to_numpy(zero_copy_only=False)
+    birth_days = pc.fill_null(pc.cast(birth_column, pa.int32()), 0).to_numpy()  # days since 1970
 
-    attach = {}  # profile -> (rule, probability, evidence, partner) of its strongest link
-    columns = [links.column(c).to_pylist() for c in ("profile_id_a", "profile_id_b", "link_rule", "match_probability", "evidence")]
-    for a_id, b_id, rule, probability, evidence in zip(*columns):
-        a, b = index[a_id], index[b_id]
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            if conflicts(ra, rb):
-                continue
-            if size[ra] < size[rb]:
-                ra, rb = rb, ra
-            parent[rb] = ra
-            size[ra] += size[rb]
-            if rb in birth:
-                birth.setdefault(ra, set()).update(birth.pop(rb))
-            if rb in separated:
-                separated.setdefault(ra, set()).update(separated.pop(rb))
-        for profile, partner in ((a, b_id), (b, a_id)):
-            attach.setdefault(profile, (rule, float(probability), evidence, partner))
+    labels = connected_components(n, a, b)
 
-    roots = np.array([find(i) for i in range(n)], dtype=np.int64)
+    # components holding a cannot-link pair or two birth dates need the constrained pass
+    conflicted = set(labels[cannot_a][labels[cannot_a] == labels[cannot_b]].tolist())
+    label_births = np.unique(np.stack([labels[dated], birth_days[dated]]), axis=1)
+    values, counts = np.unique(label_births[0], return_counts=True)
+    conflicted.update(values[counts > 1].tolist())
+    conflicted = np.array(sorted(conflicted), dtype=np.int64)
+
+    cluster = labels.copy()
+    refused = np.zeros(len(a), dtype=bool)
+    edge_in_conflict = np.isin(labels[a], conflicted)
+    if edge_in_conflict.any():
+        nodes = np.flatnonzero(np.isin(labels, conflicted))
+        separated = {}
+        in_conflict = np.isin(labels[cannot_a], conflicted)
+        for x, y in zip(
+            cannot_a[in_conflict].tolist(), cannot_b[in_conflict].tolist(), strict=True
+        ):
+            separated.setdefault(x, set()).add(y)
+            separated.setdefault(y, set()).add(x)
+        birth = {int(i): int(birth_days[i]) for i in nodes if dated[i]}
+        edges = zip(a[edge_in_conflict].tolist(), b[edge_in_conflict].tolist(), strict=True)
+        roots, refused_in_conflict = constrained_union(n, edges, birth, separated)
+        refused[edge_in_conflict] = refused_in_conflict
+        for node in nodes.tolist():
+            cluster[node] = roots.get(node, node)
+
     # cluster id: the smallest profile id of the cluster (profiles are sorted by id)
-    first_of_root = {}
-    for i, root in enumerate(roots.tolist()):
-        first_of_root.setdefault(root, ids[i])
-    missing = (None, None, None, None)
+    smallest = np.full(n, n, dtype=np.int64)
+    np.minimum.at(smallest, cluster, np.arange(n))
+    cluster_ids = pc.take(ids, pa.array(smallest[cluster]))
+
+    # explanation: each profile's strongest link that was not refused
+    accepted = np.flatnonzero(~refused)
+    first_link = np.full(n, len(a), dtype=np.int64)
+    np.minimum.at(first_link, a[accepted], accepted)
+    np.minimum.at(first_link, b[accepted], accepted)
+    has_link = first_link < len(a)
+    safe_link = np.where(has_link, first_link, 0)
+    link_index = pa.array(safe_link, mask=~has_link)
+    partner = (
+        np.where(a[safe_link] == np.arange(n), b[safe_link], a[safe_link]) if len(a) else safe_link
+    )
+
+    def link_column(name):
+        return (
+            pc.take(links.column(name), link_index)
+            if len(a)
+            else pa.nulls(n, links.schema.field(name).type)
+        )
+
     return pa.table(
         {
             "profile_id": ids,
-            "cluster_id": [first_of_root[r] for r in roots.tolist()],
-            "link_rule": [attach.get(i, missing)[0] for i in range(n)],
-            "link_probability": pa.array([attach.get(i, missing)[1] for i in range(n)], pa.float64()),
-            "link_evidence": [attach.get(i, missing)[2] for i in range(n)],
-            "linked_profile_id": [attach.get(i, missing)[3] for i in range(n)],
+            "cluster_id": cluster_ids,
+            "link_rule": link_column("link_rule"),
+            "link_probability": pc.cast(link_column("match_probability"), pa.float64()),
+            "link_evidence": link_column("evidence"),
+            "linked_profile_id": pc.if_else(
+                pa.array(has_link), pc.take(ids, pa.array(partner)), pa.scalar(None, ids.type)
+            ),
         }
     )

@@ -1,0 +1,92 @@
+"""The constrained clustering of identity resolution (the dbt Python model), on small graphs
+worked out by hand."""
+
+import importlib.util
+from datetime import date
+
+import duckdb
+import numpy as np
+import pytest
+
+from orchestration.settings import DBT_PROJECT_DIR
+
+MODEL = DBT_PROJECT_DIR / "models/intermediate/identity/int_identity_profiles_clustered.py"
+spec = importlib.util.spec_from_file_location("clustering", MODEL)
+clustering = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(clustering)
+
+
+def test_connected_components_label_each_node_with_its_smallest_member():
+    # 0-1-2 chain, 3-4, 5 alone
+    labels = clustering.connected_components(6, np.array([1, 2, 4]), np.array([0, 1, 3]))
+    assert labels.tolist() == [0, 0, 0, 3, 3, 5]
+
+
+class FakeDbt:
+    """Just enough of dbt's Python-model API: config() and ref() on an in-memory DuckDB."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def config(self, **_):
+        pass
+
+    def ref(self, name):
+        return self.con.table(name)
+
+
+@pytest.fixture
+def clusters():
+    def run(profiles, links, cannot=()):
+        con = duckdb.connect()
+        con.execute(
+            "create table int_identity_profiles_grouped (profile_id varchar, birth_date date)"
+        )
+        con.executemany("insert into int_identity_profiles_grouped values (?, ?)", profiles)
+        con.execute(
+            "create table int_identity_links_unioned (profile_id_a varchar, profile_id_b varchar,"
+            " link_rule varchar, match_probability double, evidence varchar, priority int)"
+        )
+        con.executemany(
+            "insert into int_identity_links_unioned values (?, ?, 'probabilistic', ?, 'e', 2)",
+            links,
+        )
+        con.execute(
+            "create table int_identity_pairs_scored (profile_id_a varchar, profile_id_b varchar,"
+            " is_cannot_link boolean)"
+        )
+        if cannot:
+            con.executemany("insert into int_identity_pairs_scored values (?, ?, true)", cannot)
+        table = clustering.model(FakeDbt(con), con)
+        return dict(
+            zip(table["profile_id"].to_pylist(), table["cluster_id"].to_pylist(), strict=True)
+        )
+
+    return run
+
+
+def test_two_people_are_not_chained_through_an_ambiguous_record(clusters):
+    # mother m and son s share a mailbox (cannot-link: different first names); x, a record
+    # with only the mailbox, links to both. x joins the stronger link; s stays apart.
+    result = clusters(
+        [("m", None), ("s", None), ("x", None)],
+        [("m", "x", 0.99), ("s", "x", 0.97)],
+        cannot=[("m", "s")],
+    )
+    assert result["m"] == result["x"] != result["s"]
+
+
+def test_two_birth_dates_never_share_a_cluster_even_before_1970(clusters):
+    result = clusters(
+        [("a", date(1958, 8, 8)), ("b", date(2011, 9, 23)), ("c", None)],
+        [("a", "c", 0.999), ("b", "c", 0.99)],
+    )
+    assert result["a"] == result["c"] != result["b"]
+
+
+def test_unconflicted_components_are_clusters_and_ids_are_their_smallest_profile(clusters):
+    result = clusters(
+        [("p1", None), ("p2", date(1990, 1, 1)), ("p3", None), ("q1", None), ("q2", None)],
+        [("p2", "p3", 0.99), ("p1", "p2", 0.98), ("q1", "q2", 0.96)],
+    )
+    assert result == {"p1": "p1", "p2": "p1", "p3": "p1", "q1": "q1", "q2": "q1"}
