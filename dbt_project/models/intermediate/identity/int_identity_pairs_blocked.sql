@@ -1,7 +1,8 @@
 -- Candidate pairs of profiles: profiles sharing at least one blocking key, never all
 -- pairs. There is no block on the name alone: name agreement without any other evidence
--- can never reach the link threshold (homonyms), and such a block made ~75% of all pairs. A block larger than `identity_max_block_size` is skipped: a key that many
--- people share identifies nobody, and pairing it would explode.
+-- can never reach the link threshold (homonyms), and such a block made ~75% of all pairs.
+-- A block larger than `identity_max_block_size` is skipped: a key that many people share
+-- identifies nobody, and pairing it would explode.
 with profiles as (
     select * from {{ ref('int_identity_profiles_grouped') }}
 ),
