@@ -43,6 +43,18 @@ HUMAN_FORMS: dict[str, str] = {
 }
 
 
+# Date and time kinds must also be real calendar values (the pattern accepts 31/02/2025 or
+# 25:00): strptime formats, tried in order, in DuckDB's (= Python's) notation. Ingestion
+# refuses a value none of them parses; staging casts with the same formats.
+VALUE_FORMATS: dict[str, tuple[str, ...]] = {
+    "fr_date": ("%d/%m/%Y",),
+    "fr_timestamp": ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"),
+    "iso_date": ("%Y-%m-%d",),
+    "iso_timestamp": ("%Y-%m-%d %H:%M:%S",),
+    "shopify_timestamp": ("%Y-%m-%d %H:%M:%S %z",),
+}
+
+
 @dataclass(frozen=True)
 class FileType:
     """One kind of export file, e.g. the ticketing platform's orders delta."""
@@ -56,7 +68,8 @@ class FileType:
     encodings: tuple[str, ...]  # tried in order, BOM always honoured
     columns: dict[str, str]  # header as the tool writes it -> value kind
     key: tuple[str, ...]  # business key (raw column names)
-    required: tuple[str, ...] = field(default=())  # header columns without which the file is refused
+    # header columns without which the file is refused
+    required: tuple[str, ...] = field(default=())
 
     @property
     def name(self) -> str:
@@ -103,49 +116,82 @@ UTF8_ONLY = ("utf-8",)
 
 FILE_TYPES: tuple[FileType, ...] = (
     FileType(
-        source="ticketing", entity="matches", prefix="matches", extension="csv", kind="snapshot",
-        delimiter=";", encodings=TICKETING_ENCODINGS,
+        source="ticketing",
+        entity="matches",
+        prefix="matches",
+        extension="csv",
+        kind="snapshot",
+        delimiter=";",
+        encodings=TICKETING_ENCODINGS,
         columns=_cols(
             "match_id;match_date;season;competition;opponent;home_away;venue;capacity",
             {"match_date": "fr_date", "capacity": "int"},
         ),
-        key=("match_id",), required=("match_id",),
+        key=("match_id",),
+        required=("match_id",),
     ),
     FileType(
-        source="ticketing", entity="orders", prefix="orders", extension="csv", kind="delta",
-        delimiter=";", encodings=TICKETING_ENCODINGS,
+        source="ticketing",
+        entity="orders",
+        prefix="orders",
+        extension="csv",
+        kind="delta",
+        delimiter=";",
+        encodings=TICKETING_ENCODINGS,
         columns=_cols(
             "order_id;account_id;created_at;updated_at;status;sales_channel;email;civility;"
             "first_name;last_name;birth_date;phone;address;postal_code;city;country;"
             "optin_club;optin_partners;total_amount;currency",
             {
-                "created_at": "fr_timestamp", "updated_at": "fr_timestamp", "birth_date": "fr_date",
-                "optin_club": "bool_on", "optin_partners": "bool_on", "total_amount": "fr_decimal",
+                "created_at": "fr_timestamp",
+                "updated_at": "fr_timestamp",
+                "birth_date": "fr_date",
+                "optin_club": "bool_on",
+                "optin_partners": "bool_on",
+                "total_amount": "fr_decimal",
             },
         ),
-        key=("order_id",), required=("order_id", "status", "total_amount"),
+        key=("order_id",),
+        required=("order_id", "status", "total_amount"),
     ),
     FileType(
-        source="ticketing", entity="tickets", prefix="tickets", extension="csv", kind="delta",
-        delimiter=";", encodings=TICKETING_ENCODINGS,
+        source="ticketing",
+        entity="tickets",
+        prefix="tickets",
+        extension="csv",
+        kind="delta",
+        delimiter=";",
+        encodings=TICKETING_ENCODINGS,
         columns=_cols(
             "ticket_id;order_id;match_id;season;product_type;price_category;section;row;seat;"
             "price;holder_first_name;holder_last_name;holder_email;status",
             {"price": "fr_decimal"},
         ),
-        key=("ticket_id",), required=("ticket_id", "order_id"),
+        key=("ticket_id",),
+        required=("ticket_id", "order_id"),
     ),
     FileType(
-        source="ticketing", entity="access", prefix="access", extension="csv", kind="delta",
-        delimiter=";", encodings=TICKETING_ENCODINGS,
+        source="ticketing",
+        entity="access",
+        prefix="access",
+        extension="csv",
+        kind="delta",
+        delimiter=";",
+        encodings=TICKETING_ENCODINGS,
         columns=_cols(
             "scan_id;ticket_id;match_id;gate;scanned_at;result", {"scanned_at": "fr_timestamp"}
         ),
-        key=("scan_id",), required=("scan_id", "ticket_id"),
+        key=("scan_id",),
+        required=("scan_id", "ticket_id"),
     ),
     FileType(
-        source="shop", entity="orders", prefix="orders_export", extension="csv", kind="delta",
-        delimiter=",", encodings=UTF8_ONLY,
+        source="shop",
+        entity="orders",
+        prefix="orders_export",
+        extension="csv",
+        kind="delta",
+        delimiter=",",
+        encodings=UTF8_ONLY,
         columns=_cols(
             "Name, Email, Financial Status, Paid at, Fulfillment Status, Fulfilled at, "
             "Accepts Marketing, Currency, Subtotal, Shipping, Taxes, Total, Discount Code, "
@@ -160,22 +206,39 @@ FILE_TYPES: tuple[FileType, ...] = (
             "Outstanding Balance, Employee, Location, Device ID, Id, Tags, Risk Level, Source, "
             "Lineitem discount, Phone, Receipt Number",
             {
-                "Paid at": "shopify_timestamp", "Fulfilled at": "shopify_timestamp",
-                "Created at": "shopify_timestamp", "Cancelled at": "shopify_timestamp",
-                "Accepts Marketing": "bool_shopify", "Lineitem requires shipping": "bool_shopify",
+                "Paid at": "shopify_timestamp",
+                "Fulfilled at": "shopify_timestamp",
+                "Created at": "shopify_timestamp",
+                "Cancelled at": "shopify_timestamp",
+                "Accepts Marketing": "bool_shopify",
+                "Lineitem requires shipping": "bool_shopify",
                 "Lineitem taxable": "bool_shopify",
-                "Subtotal": "decimal", "Shipping": "decimal", "Taxes": "decimal", "Total": "decimal",
-                "Discount Amount": "decimal", "Lineitem quantity": "int", "Lineitem price": "decimal",
-                "Lineitem compare at price": "decimal", "Refunded Amount": "decimal",
-                "Outstanding Balance": "decimal", "Lineitem discount": "decimal", "Id": "int",
+                "Subtotal": "decimal",
+                "Shipping": "decimal",
+                "Taxes": "decimal",
+                "Total": "decimal",
+                "Discount Amount": "decimal",
+                "Lineitem quantity": "int",
+                "Lineitem price": "decimal",
+                "Lineitem compare at price": "decimal",
+                "Refunded Amount": "decimal",
+                "Outstanding Balance": "decimal",
+                "Lineitem discount": "decimal",
+                "Id": "int",
             },
             sep=",",
         ),
-        key=("Name",), required=("Name",),
+        key=("Name",),
+        required=("Name",),
     ),
     FileType(
-        source="shop", entity="customers", prefix="customers_export", extension="csv",
-        kind="snapshot", delimiter=",", encodings=UTF8_ONLY,
+        source="shop",
+        entity="customers",
+        prefix="customers_export",
+        extension="csv",
+        kind="snapshot",
+        delimiter=",",
+        encodings=UTF8_ONLY,
         columns=_cols(
             "Customer ID, First Name, Last Name, Email, Accepts Email Marketing, "
             "Default Address Company, Default Address Address1, Default Address Address2, "
@@ -183,52 +246,90 @@ FILE_TYPES: tuple[FileType, ...] = (
             "Default Address Zip, Default Address Phone, Phone, Accepts SMS Marketing, "
             "Total Spent, Total Orders, Note, Tax Exempt, Tags",
             {
-                "Customer ID": "int", "Accepts Email Marketing": "bool_shopify",
-                "Accepts SMS Marketing": "bool_shopify", "Tax Exempt": "bool_shopify",
-                "Total Spent": "decimal", "Total Orders": "int",
+                "Customer ID": "int",
+                "Accepts Email Marketing": "bool_shopify",
+                "Accepts SMS Marketing": "bool_shopify",
+                "Tax Exempt": "bool_shopify",
+                "Total Spent": "decimal",
+                "Total Orders": "int",
             },
             sep=",",
         ),
-        key=("Customer ID",), required=("Customer ID",),
+        key=("Customer ID",),
+        required=("Customer ID",),
     ),
     FileType(
-        source="email", entity="contacts", prefix="contacts", extension="csv", kind="snapshot",
-        delimiter=";", encodings=UTF8_ONLY,
+        source="email",
+        entity="contacts",
+        prefix="contacts",
+        extension="csv",
+        kind="snapshot",
+        delimiter=";",
+        encodings=UTF8_ONLY,
         columns=_cols(
             "CONTACT_ID;EMAIL;FIRSTNAME;LASTNAME;SMS;DATE_OF_BIRTH;POSTCODE;EMAIL_BLACKLISTED;"
             "SMS_BLACKLISTED;CREATED_AT;MODIFIED_AT;LISTS",
             {
-                "DATE_OF_BIRTH": "iso_date", "EMAIL_BLACKLISTED": "bool_yes_no",
-                "SMS_BLACKLISTED": "bool_yes_no", "CREATED_AT": "iso_timestamp",
+                "DATE_OF_BIRTH": "iso_date",
+                "EMAIL_BLACKLISTED": "bool_yes_no",
+                "SMS_BLACKLISTED": "bool_yes_no",
+                "CREATED_AT": "iso_timestamp",
                 "MODIFIED_AT": "iso_timestamp",
             },
         ),
-        key=("CONTACT_ID",), required=("CONTACT_ID",),
+        key=("CONTACT_ID",),
+        required=("CONTACT_ID",),
     ),
     FileType(
-        source="email", entity="campaigns", prefix="campaigns", extension="csv", kind="snapshot",
-        delimiter=";", encodings=UTF8_ONLY,
+        source="email",
+        entity="campaigns",
+        prefix="campaigns",
+        extension="csv",
+        kind="snapshot",
+        delimiter=";",
+        encodings=UTF8_ONLY,
         columns=_cols("campaign_id;name;subject;type;sent_at;list", {"sent_at": "iso_timestamp"}),
-        key=("campaign_id",), required=("campaign_id",),
+        key=("campaign_id",),
+        required=("campaign_id",),
     ),
     FileType(
-        source="email", entity="events", prefix="events", extension="jsonl", kind="delta",
-        delimiter=None, encodings=UTF8_ONLY,
+        source="email",
+        entity="events",
+        prefix="events",
+        extension="jsonl",
+        kind="delta",
+        delimiter=None,
+        encodings=UTF8_ONLY,
         columns={
-            "id": "int", "camp_id": "int", "campaign name": "text", "email": "text",
-            "event": "text", "date_sent": "iso_timestamp", "date_event": "iso_timestamp",
-            "ts_sent": "int", "ts_event": "int", "URL": "text", "tag": "text",
+            "id": "int",
+            "camp_id": "int",
+            "campaign name": "text",
+            "email": "text",
+            "event": "text",
+            "date_sent": "iso_timestamp",
+            "date_event": "iso_timestamp",
+            "ts_sent": "int",
+            "ts_event": "int",
+            "URL": "text",
+            "tag": "text",
         },
-        key=("id",), required=("id", "event"),
+        key=("id",),
+        required=("id", "event"),
     ),
     FileType(
-        source="email", entity="survey_responses", prefix="survey_responses", extension="csv",
-        kind="delta", delimiter=";", encodings=UTF8_ONLY,
+        source="email",
+        entity="survey_responses",
+        prefix="survey_responses",
+        extension="csv",
+        kind="delta",
+        delimiter=";",
+        encodings=UTF8_ONLY,
         columns=_cols(
             "response_id;campaign_id;email;survey;touchpoint;score;comment;answered_at",
             {"score": "int", "answered_at": "iso_timestamp"},
         ),
-        key=("response_id",), required=("response_id", "survey", "score"),
+        key=("response_id",),
+        required=("response_id", "survey", "score"),
     ),
 )
 

@@ -1,0 +1,179 @@
+"""Dagster assets of the raw layer: one per contract file type (``raw/<source>_<entity>``).
+
+A thin layer over ``orchestration.landing``: each asset loads the new or changed landing
+files of its type into ``raw.<source>_<entity>`` and reports, per file, what was loaded,
+skipped, replaced, refused or quarantined. Data problems never fail the asset (the other
+file types and the rest of the run go on); they are logged at error level and counted in
+the ``problems`` metadata, so that a whole-source outage stays visible. Database errors
+(e.g. the DuckDB file locked by another process) fail the step and are retried.
+"""
+
+import dagster as dg
+import duckdb
+
+from orchestration.contract import FILE_TYPES, HUMAN_FORMS, LINEAGE_COLUMNS, FileType
+from orchestration.landing import SKIPPED, FileResult, discover, load_file_type
+from orchestration.settings import paths
+
+# Transient failures (the warehouse file locked by a BI tool or a dbt run in another
+# process) usually clear within seconds to minutes.
+RETRY_POLICY = dg.RetryPolicy(
+    max_retries=3, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+
+_FILE_TABLE_SCHEMA = dg.TableSchema(
+    columns=[
+        dg.TableColumn("file", "string"),
+        dg.TableColumn("status", "string"),
+        dg.TableColumn("export_date", "string"),
+        dg.TableColumn("encoding", "string"),
+        dg.TableColumn("rows_read", "int"),
+        dg.TableColumn("rows_loaded", "int"),
+        dg.TableColumn("rows_quarantined", "int"),
+        dg.TableColumn("seconds", "float"),
+        dg.TableColumn("note", "string"),
+    ]
+)
+
+
+def describe(ft: FileType) -> str:
+    """The asset description, from the contract."""
+    if ft.delimiter is None:
+        fmt = "JSON lines"
+    else:
+        fmt = f"'{ft.delimiter}'-separated, encoding {' or '.join(ft.encodings)}"
+    return (
+        f"{ft.kind.capitalize()} export of the {ft.source} tool, "
+        f"`{ft.source}/{ft.file_name('YYYYMMDD')}` ({fmt}), loaded as text into "
+        f"`{ft.raw_table}` with lineage columns ({', '.join(LINEAGE_COLUMNS)}). "
+        f"Rows whose values break the contract go to `raw._quarantine`; every file is "
+        f"recorded in `raw._file_manifest`. Business key: {', '.join(ft.key)}; "
+        f"required columns: {', '.join(ft.required)}."
+    )
+
+
+def _column_schema(ft: FileType) -> dg.TableSchema:
+    columns = [
+        dg.TableColumn(name, "string", description=HUMAN_FORMS.get(kind, "text"))
+        for name, kind in ft.raw_columns.items()
+    ]
+    columns += [
+        dg.TableColumn("_source_file", "string", "path of the landing file"),
+        dg.TableColumn("_source_line", "int", "physical line where the record starts"),
+        dg.TableColumn("_file_sha256", "string", "sha256 of the landing file"),
+        dg.TableColumn("_export_date", "date", "export date from the file name"),
+        dg.TableColumn("_loaded_at", "timestamp", "load time (UTC)"),
+    ]
+    return dg.TableSchema(columns=columns)
+
+
+def _note(r: FileResult) -> str:
+    parts = []
+    if r.error:
+        parts.append(r.error)
+    elif r.issues:
+        parts.append(f"e.g. {r.issues[0]}")
+    if r.new_columns:
+        parts.append(f"new columns: {', '.join(r.new_columns)}")
+    if r.missing_columns and r.status != SKIPPED:
+        parts.append(f"missing columns (NULL): {', '.join(r.missing_columns)}")
+    parts += r.warnings
+    return "; ".join(parts)
+
+
+def _metadata(ft: FileType, results: list[FileResult], ignored: list[str]) -> dict:
+    def count(status: str) -> int:
+        return sum(r.status == status for r in results)
+
+    problems = [r for r in results if r.problem]
+    records = [
+        dg.TableRecord(
+            {
+                "file": r.source_file,
+                "status": r.status,
+                "export_date": r.export_date.isoformat() if r.export_date else None,
+                "encoding": r.encoding,
+                "rows_read": r.rows_read,
+                "rows_loaded": r.rows_loaded,
+                "rows_quarantined": r.rows_quarantined,
+                "seconds": r.seconds,
+                "note": _note(r),
+            }
+        )
+        for r in results
+    ]
+    issues = [i for r in results for i in ([r.error] if r.error else r.issues[:5])]
+    return {
+        "dagster/table_name": ft.raw_table,
+        "problems": len(problems),
+        "files_found": sum(not r.source_file.endswith("/") for r in results),
+        "files_loaded": count("loaded"),
+        "files_replaced": sum(r.replaced and r.status != SKIPPED for r in results),
+        "files_skipped": count(SKIPPED),
+        "files_empty": count("empty"),
+        "files_refused": count("refused"),
+        "files_unreadable": count("error"),
+        "rows_read": sum(r.rows_read for r in results),
+        "rows_loaded": sum(r.rows_loaded for r in results),
+        "rows_quarantined": sum(r.rows_quarantined for r in results),
+        "new_columns": sorted({c for r in results for c in r.new_columns}),
+        "files": dg.MetadataValue.table(records, schema=_FILE_TABLE_SCHEMA),
+        "issues": dg.MetadataValue.md("\n".join(f"- {i}" for i in issues[:20]) or "none"),
+        "ignored_files": ignored,
+    }
+
+
+def build_raw_asset(
+    ft: FileType, retry_policy: dg.RetryPolicy = RETRY_POLICY
+) -> dg.AssetsDefinition:
+    """The asset that loads one contract file type."""
+
+    @dg.asset(
+        key=dg.AssetKey(["raw", ft.name]),
+        group_name="raw",
+        description=describe(ft),
+        retry_policy=retry_policy,
+        kinds={"duckdb", "python"},
+        metadata={
+            "dagster/table_name": ft.raw_table,
+            "dagster/column_schema": _column_schema(ft),
+            "file_pattern": ft.file_name("YYYYMMDD"),
+            "export_kind": ft.kind,
+        },
+        tags={"source": ft.source},
+    )
+    def _raw_asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        p = paths()
+        context.log.info(f"loading {ft.source}/{ft.file_name('YYYYMMDD')} from {p.landing}")
+        try:
+            results = load_file_type(p.landing, p.warehouse, ft)
+        except duckdb.IOException as e:  # typically the file locked by another process
+            context.log.warning(f"cannot write {p.warehouse} ({e}); the step will be retried")
+            raise
+        # Files in this type's folder that look meant for it but are not contract names
+        # (e.g. orders_20261120.csv.tmp, a partial upload).
+        ignored = [
+            f
+            for f in discover(p.landing)[1]
+            if f.startswith(f"{ft.source}/{ft.prefix}_") and "/" not in f[len(ft.source) + 1 :]
+        ]
+        for r in results:
+            if r.problem:
+                context.log.error(r.error or f"{r.source_file}: {r.status}")
+            elif r.rows_quarantined:
+                context.log.warning(
+                    f"{r.source_file}: {r.rows_quarantined} of {r.rows_read} rows quarantined"
+                    f" in raw._quarantine, e.g. {r.issues[0]}"
+                )
+            elif r.status != SKIPPED:
+                context.log.info(f"{r.source_file}: {r.status}, {r.rows_loaded} rows")
+        for f in ignored:
+            context.log.warning(f"ignored {f}: not a contract file name")
+        if not results:
+            context.log.info(f"no {ft.file_name('YYYYMMDD')} file in {p.landing / ft.source}")
+        return dg.MaterializeResult(metadata=_metadata(ft, results, ignored))
+
+    return _raw_asset
+
+
+ingestion_assets: list[dg.AssetsDefinition] = [build_raw_asset(ft) for ft in FILE_TYPES]

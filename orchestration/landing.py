@@ -1,0 +1,1115 @@
+"""Landing zone -> raw tables in the working DuckDB file. Pure Python, no Dagster.
+
+Every contract file under ``<landing>/<source>/`` is loaded into ``raw.<source>_<entity>``
+with all values as VARCHAR, exactly as written, plus lineage columns. What cannot be
+loaded is never dropped silently: a record that cannot be decoded, parsed or whose value
+does not have the contract's form goes to ``raw._quarantine`` with its original text and a
+reason naming the file, line and column; every file gets a row in ``raw._file_manifest``
+(per file: rows_read = rows_loaded + rows_quarantined).
+
+Loading is idempotent: a file already in the manifest with the same sha256 is skipped; a
+file re-exported under the same name with other content replaces its previous rows (raw
+table, quarantine and manifest) in one transaction.
+
+Records are parsed in Python (encodings, the csv module, json) and handed to DuckDB in
+batches of pyarrow tables; the value checks and the inserts of a batch run vectorised in
+DuckDB, on a worker thread, while Python parses the next batch. Nothing is ever inserted
+row by row.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+import time
+from bisect import bisect_right
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import lru_cache, partial
+from itertools import chain, islice
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from orchestration.contract import (
+    FILE_TYPES,
+    HUMAN_FORMS,
+    LINEAGE_COLUMNS,
+    VALUE_FORMATS,
+    VALUE_PATTERNS,
+    FileType,
+    match_file,
+    raw_column_name,
+)
+
+log = logging.getLogger("grandstand.landing")
+
+BATCH_ROWS = 100_000  # records per pyarrow batch
+MANIFEST_TABLE = "raw._file_manifest"
+QUARANTINE_TABLE = "raw._quarantine"
+MAX_ISSUES = 20  # examples of quarantine reasons kept per file in the result
+
+BOM = codecs.BOM_UTF8
+UTF8_BOM_ENCODING = "utf-8-sig"  # recorded in the manifest for UTF-8 files with a BOM
+
+# Statuses: the first four are written to the manifest.
+LOADED, REPLACED, REFUSED, EMPTY = "loaded", "replaced", "refused", "empty"
+SKIPPED = "skipped"  # same name and sha256 already loaded
+ERROR = "error"  # missing folder, unreadable file, invalid date in the name
+
+_LINEAGE_TYPES = {
+    "_source_file": "VARCHAR",
+    "_source_line": "BIGINT",
+    "_file_sha256": "VARCHAR",
+    "_export_date": "DATE",
+    "_loaded_at": "TIMESTAMP",
+}
+assert tuple(_LINEAGE_TYPES) == LINEAGE_COLUMNS
+
+_QUARANTINE_DDL = f"""
+CREATE TABLE IF NOT EXISTS {QUARANTINE_TABLE} (
+    source VARCHAR,
+    file_type VARCHAR,
+    _source_file VARCHAR,
+    _source_line BIGINT,
+    column_name VARCHAR,
+    reason VARCHAR,
+    raw_record VARCHAR,
+    _file_sha256 VARCHAR,
+    _loaded_at TIMESTAMP
+)"""
+
+_MANIFEST_DDL = f"""
+CREATE TABLE IF NOT EXISTS {MANIFEST_TABLE} (
+    file_type VARCHAR,
+    _source_file VARCHAR,
+    export_date DATE,
+    sha256 VARCHAR,
+    size_bytes BIGINT,
+    encoding VARCHAR,
+    rows_read BIGINT,
+    rows_loaded BIGINT,
+    rows_quarantined BIGINT,
+    status VARCHAR,
+    error VARCHAR,
+    loaded_at TIMESTAMP
+)"""
+
+
+class LandingError(Exception):
+    """A broken invariant of the loader itself (never a data problem)."""
+
+
+# ---------------------------------------------------------------------------- results
+
+
+@dataclass
+class FileResult:
+    """What happened to one landing file (or, with status ``error``, one folder)."""
+
+    file_type: str
+    source_file: str  # relative to the landing folder, e.g. ticketing/orders_20261120.csv
+    status: str  # loaded | replaced | refused | empty | skipped | error
+    export_date: date | None = None
+    sha256: str | None = None
+    size_bytes: int = 0
+    encoding: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    replaced: bool = False  # an earlier version of this file was replaced
+    error: str | None = None  # why the file was refused or could not be read
+    extra_columns: list[str] = field(default_factory=list)  # unknown columns it brought
+    missing_columns: list[str] = field(default_factory=list)  # contract columns it lacks
+    new_columns: list[str] = field(default_factory=list)  # columns added to the raw table
+    issues: list[str] = field(default_factory=list)  # first quarantine reasons, file:line
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def problem(self) -> bool:
+        """The whole file (or folder) did not load: someone has to look at it."""
+        return self.status in (REFUSED, ERROR)
+
+
+@dataclass
+class LandingReport:
+    files: list[FileResult] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # paths relative to landing
+
+    @property
+    def problems(self) -> list[FileResult]:
+        return [f for f in self.files if f.problem]
+
+    def count(self, status: str) -> int:
+        return sum(f.status == status for f in self.files)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    path: Path
+    source_file: str  # relative posix path
+    file_type: FileType
+    date_text: str  # YYYYMMDD as in the name
+
+    @property
+    def export_date(self) -> date | None:
+        try:
+            return datetime.strptime(self.date_text, "%Y%m%d").date()
+        except ValueError:
+            return None
+
+
+def discover(landing: Path) -> tuple[list[LandingFile], list[str]]:
+    """Contract files under ``<landing>/<source>/`` (sorted by export date, then name) and
+    every other file found under landing (relative paths), which the loader ignores."""
+    files: list[LandingFile] = []
+    ignored: list[str] = []
+    if not landing.is_dir():
+        return files, ignored
+    for dirpath, dirnames, filenames in os.walk(landing):
+        dirnames.sort()
+        rel_dir = Path(dirpath).relative_to(landing)
+        for name in sorted(filenames):
+            rel = (rel_dir / name).as_posix()
+            matched = match_file(rel_dir.as_posix(), name) if len(rel_dir.parts) == 1 else None
+            if matched is None:
+                ignored.append(rel)
+            else:
+                ft, date_text = matched
+                files.append(LandingFile(Path(dirpath) / name, rel, ft, date_text))
+    files.sort(key=lambda f: (f.date_text, f.source_file))
+    return files, ignored
+
+
+def newest_export_date(landing: Path) -> date | None:
+    """The newest export date among the contract files landed: the default as-of date."""
+    dates = [d for f in discover(landing)[0] if (d := f.export_date) is not None]
+    return max(dates, default=None)
+
+
+# ------------------------------------------------------------------------------ public
+
+
+def load_landing(
+    landing: Path, warehouse: Path, file_types: Iterable[FileType] = FILE_TYPES
+) -> LandingReport:
+    """Load every new or changed contract file of the given types."""
+    report = LandingReport(ignored=discover(Path(landing))[1])
+    for ft in file_types:
+        report.files.extend(load_file_type(landing, warehouse, ft))
+    return report
+
+
+def load_file_type(landing: Path, warehouse: Path, ft: FileType) -> list[FileResult]:
+    """Load the new or changed files of one type. Creates the raw table even when no file
+    has arrived, so that staging can always read it. Data problems (refused files, bad
+    records) are reported in the results, never raised; a database error (e.g. the file
+    is locked by another process) is raised so that the caller can retry."""
+    landing, warehouse = Path(landing), Path(warehouse)
+    folder = landing / ft.source
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    results: list[FileResult] = []
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("SET enable_progress_bar = false")
+        table_columns = _ensure_tables(con, ft)
+        if not folder.is_dir():
+            missing = landing if not landing.is_dir() else folder
+            msg = f"landing folder {missing} does not exist: no {ft.source} export can be loaded"
+            log.error(msg)
+            return [FileResult(ft.name, f"{ft.source}/", ERROR, error=msg)]
+        for lf in discover(landing)[0]:
+            if lf.file_type == ft:
+                results.append(_load_file(con, lf, table_columns))
+    return results
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _q(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    schema, name = table.split(".")
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        [schema, name],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _add_columns(
+    con: duckdb.DuckDBPyConnection, table: str, names: Iterable[str], existing: set[str]
+) -> list[str]:
+    """Schema evolution: add the missing columns as VARCHAR; returns those added.
+    ``existing`` (the table's columns) is kept up to date."""
+    added = []
+    for name in names:
+        if name not in existing:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {_q(name)} VARCHAR")
+            existing.add(name)
+            added.append(name)
+    return added
+
+
+def _ensure_tables(con: duckdb.DuckDBPyConnection, ft: FileType) -> set[str]:
+    """Create the raw, quarantine and manifest tables if needed; the raw table's columns."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute(_QUARANTINE_DDL)
+    con.execute(_MANIFEST_DDL)
+    cols = [f"{_q(c)} VARCHAR" for c in ft.raw_columns]
+    cols += [f"{c} {t}" for c, t in _LINEAGE_TYPES.items()]
+    con.execute(f"CREATE TABLE IF NOT EXISTS {ft.raw_table} ({', '.join(cols)})")
+    existing = set(_table_columns(con, ft.raw_table))
+    _add_columns(con, ft.raw_table, ft.raw_columns, existing)  # the contract gained a column
+    return existing
+
+
+@lru_cache(maxsize=4096)
+def _raw_name(header: str) -> str:
+    return raw_column_name(header)
+
+
+# ---------------------------------------------------------------- encoding (first pass)
+
+
+@dataclass(frozen=True)
+class _Scan:
+    sha256: str
+    size: int
+    bom: bool
+    encoding: str | None  # Python codec used to decode (None for a zero-byte file)
+    clean: bool  # the whole file decodes strictly in that encoding
+
+    @property
+    def label(self) -> str | None:
+        return UTF8_BOM_ENCODING if self.bom else self.encoding
+
+
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+
+
+def _scan(path: Path, encodings: tuple[str, ...]) -> _Scan:
+    """sha256, size and the encoding: a BOM means UTF-8; otherwise the first encoding of
+    the contract in which the whole file decodes strictly. The hash is computed on another
+    thread meanwhile (hashlib releases the GIL)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-sha") as pool:
+        hashing = pool.submit(_sha256, path)
+        with open(path, "rb") as f:
+            bom = f.read(len(BOM)) == BOM
+        if bom:
+            encoding, clean = "utf-8", _decodes(path, "utf-8", len(BOM))
+        else:
+            encoding, clean = _choose_encoding(path, encodings)
+        sha, size = hashing.result()
+    if size == 0:
+        return _Scan(sha, 0, False, None, True)
+    return _Scan(sha, size, bom, encoding, clean)
+
+
+def _sha256(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 22):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _choose_encoding(path: Path, encodings: tuple[str, ...]) -> tuple[str, bool]:
+    """(encoding, whether the whole file decodes in it)."""
+    for enc in encodings:
+        if _decodes(path, enc, 0):
+            return enc, True
+    # No encoding decodes the whole file: keep the one its non-ASCII bytes look like and
+    # quarantine the lines that do not decode.
+    if len(encodings) > 1 and "utf-8" in encodings and _looks_utf8(path):
+        return "utf-8", False
+    return next((e for e in encodings if e != "utf-8"), encodings[0]), False
+
+
+def _decodes(path: Path, encoding: str, offset: int) -> bool:
+    """The whole file decodes strictly (ASCII chunks are not decoded: fast)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            while chunk := f.read(1 << 22):
+                if not (chunk.isascii() and not decoder.getstate()[0]):
+                    decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _looks_utf8(path: Path) -> bool:
+    """More non-ASCII bytes in valid UTF-8 sequences than outside: a UTF-8 file with a few
+    broken bytes, not a Windows-1252 file (whose accented letters are lone high bytes)."""
+    in_sequences = high = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            high += len(chunk) - len(chunk.translate(None, _HIGH_BYTES))
+            in_sequences += sum(m.end() - m.start() for m in _UTF8_SEQUENCE.finditer(chunk))
+    return in_sequences > high - in_sequences
+
+
+def _decode_lines(f: BinaryIO, encoding: str, offset: int, bad: dict[int, str]) -> Iterator[str]:
+    """Physical lines of a file that does not decode cleanly: a line with undecodable bytes
+    is kept (bytes shown as \\xNN) and noted in ``bad`` by line number."""
+    for number, raw in enumerate(f, 1):
+        try:
+            line = raw.decode(encoding)
+        except UnicodeDecodeError as e:
+            shown = " ".join(f"0x{b:02x}" for b in raw[e.start : e.end])
+            bad[number] = (
+                f"undecodable bytes {shown} for {encoding} at byte offset {offset + e.start}"
+            )
+            line = raw.decode(encoding, "backslashreplace")
+        offset += len(raw)
+        yield line
+
+
+# ------------------------------------------------------------------------------ loading
+
+
+def _load_file(
+    con: duckdb.DuckDBPyConnection, lf: LandingFile, table_columns: set[str]
+) -> FileResult:
+    ft = lf.file_type
+    started = time.perf_counter()
+    result = FileResult(ft.name, lf.source_file, LOADED, export_date=lf.export_date)
+    if lf.export_date is None:
+        result.status = ERROR
+        result.error = f"{lf.source_file}: {lf.date_text} in the file name is not a valid date"
+        log.error(result.error)
+        return result
+    try:
+        scan = _scan(lf.path, ft.encodings)
+    except OSError as e:
+        result.status = ERROR
+        result.error = f"cannot read {lf.path}: {e.strerror or e}"
+        log.error(result.error)
+        return result
+    result.sha256, result.size_bytes, result.encoding = scan.sha256, scan.size, scan.label
+    previous = con.execute(
+        f"SELECT sha256 FROM {MANIFEST_TABLE} WHERE _source_file = ?", [lf.source_file]
+    ).fetchall()
+    if any(row[0] == scan.sha256 for row in previous):
+        result.status = SKIPPED
+        return result
+    result.replaced = bool(previous)
+    loader = _FileLoader(con, lf, scan, result, table_columns)
+    con.begin()
+    try:
+        if previous:
+            for table in (ft.raw_table, QUARANTINE_TABLE, MANIFEST_TABLE):
+                con.execute(f"DELETE FROM {table} WHERE _source_file = ?", [lf.source_file])
+        if scan.size:
+            loader.run()
+        loader.finish()
+        con.commit()
+    except (OSError, UnicodeDecodeError) as e:  # the file vanished or changed under us
+        con.rollback()
+        table_columns.clear()  # columns added in the transaction are gone again
+        table_columns.update(_table_columns(con, ft.raw_table))
+        result = FileResult(ft.name, lf.source_file, ERROR, export_date=lf.export_date)
+        result.error = f"cannot read {lf.path}: {getattr(e, 'strerror', None) or e}"
+        log.error(result.error)
+        return result
+    except BaseException:
+        con.rollback()
+        raise
+    result.seconds = round(time.perf_counter() - started, 3)
+    if result.status == REFUSED:
+        log.error(result.error)
+    elif result.rows_quarantined:
+        log.warning(
+            "%s: %d of %d rows quarantined, e.g. %s",
+            lf.source_file,
+            result.rows_quarantined,
+            result.rows_read,
+            result.issues[0],
+        )
+    return result
+
+
+class _Feed:
+    """Physical lines for csv.reader, read in blocks. Keeps the lines of the current batch
+    (for the raw text of quarantined records) and can restart parsing on any of them, e.g.
+    on the line after a record broken by an unbalanced quote."""
+
+    def __init__(self, blocks: Iterator[list[str]], dialect: dict[str, Any]) -> None:
+        self.buf: list[str] = []  # lines of the current batch, then those read ahead
+        self.first_line = 1  # physical line number of buf[0]
+        self._blocks = blocks
+        self._dialect = dialect
+        self.base = 0  # index in buf of the first line the current reader read
+        self.reader = self.restart(0)
+
+    def _more(self) -> Iterator[list[str]]:
+        buf = self.buf
+        for block in self._blocks:
+            buf.extend(block)
+            yield block
+
+    def restart(self, index: int) -> Any:
+        """A new csv reader, from buf[index] on (then the rest of the file)."""
+        self.base = index
+        lines = chain(self.buf[index:], chain.from_iterable(self._more()))
+        self.reader = csv.reader(lines, **self._dialect)
+        return self.reader
+
+    @property
+    def pos(self) -> int:
+        """Index in buf of the next line the reader will read."""
+        return self.base + self.reader.line_num
+
+    def text(self, start: int, end: int) -> str:
+        """Original text of buf[start..end] without the final line break."""
+        return "".join(self.buf[start : end + 1]).removesuffix("\n").removesuffix("\r")
+
+    def drop(self, count: int) -> None:
+        """Forget the first lines of buf (their batch is written)."""
+        del self.buf[:count]
+        self.first_line += count
+        self.base -= count
+
+
+_Entry = tuple[int, str | None, str, str]  # quarantine: line, column, reason, raw record
+
+
+class _FileLoader:
+    """Loads one file inside the caller's transaction.
+
+    The main thread decodes and parses; the database work of each batch (value checks,
+    inserts) runs on one worker thread, so that DuckDB (which releases the GIL) works on a
+    batch while Python parses the next. Only the worker touches the connection until
+    ``finish``; quarantine entries and counters are only touched by the main thread.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        lf: LandingFile,
+        scan: _Scan,
+        result: FileResult,
+        table_columns: set[str],
+    ) -> None:
+        self.con, self.lf, self.scan, self.result = con, lf, scan, result
+        self.ft = lf.file_type
+        self.kinds = self.ft.raw_columns
+        self.loaded_at = datetime.now(UTC).replace(tzinfo=None)
+        self.table_columns = table_columns  # the raw table's columns, kept up to date
+        self.quarantine: list[_Entry] = []
+        self.bad_lines: dict[int, str] = {}  # undecodable lines -> reason
+        self.seen: set[str] = set()  # JSON keys (raw names) seen so far
+        self.refused_column: str | None = None
+        self._db: ThreadPoolExecutor | None = None
+        self._pending: deque[Future[tuple[int, list[_Entry]]]] = deque()
+
+    # ---- entry points
+
+    def run(self) -> None:
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-db")
+        try:
+            if self.ft.delimiter is None:
+                self._load_jsonl()
+            else:
+                self._load_csv()
+            self._drain()
+        finally:
+            self._db.shutdown(wait=True, cancel_futures=True)
+            self._db = None
+
+    def finish(self) -> None:
+        """Write the quarantine and the manifest row; check the row-count invariant."""
+        self._flush_quarantine()
+        r = self.result
+        if r.rows_read != r.rows_loaded + r.rows_quarantined:
+            raise LandingError(
+                f"{r.source_file}: rows_read {r.rows_read} != rows_loaded {r.rows_loaded}"
+                f" + rows_quarantined {r.rows_quarantined}"
+            )
+        if r.status != REFUSED:
+            r.status = EMPTY if r.rows_read == 0 else (REPLACED if r.replaced else LOADED)
+        self.con.execute(
+            f"INSERT INTO {MANIFEST_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                self.ft.name,
+                r.source_file,
+                r.export_date,
+                r.sha256,
+                r.size_bytes,
+                r.encoding,
+                r.rows_read,
+                r.rows_loaded,
+                r.rows_quarantined,
+                r.status,
+                r.error,
+                self.loaded_at,
+            ],
+        )
+
+    # ---- database thread
+
+    def _submit(self, task: Callable[[], tuple[int, list[_Entry]]]) -> None:
+        """Run a database task on the worker (in order, at most two waiting), or right away
+        when no worker runs (finish)."""
+        if self._db is None:
+            self._collect(task())
+            return
+        self._pending.append(self._db.submit(task))
+        while self._pending and (len(self._pending) > 2 or self._pending[0].done()):
+            self._collect(self._pending.popleft().result())
+
+    def _drain(self) -> None:
+        while self._pending:
+            self._collect(self._pending.popleft().result())
+
+    def _collect(self, outcome: tuple[int, list[_Entry]]) -> None:
+        loaded, entries = outcome
+        self.result.rows_loaded += loaded
+        for entry in entries:
+            self._add_quarantine(*entry)
+
+    # ---- reading
+
+    def _open_lines(self, f: BinaryIO) -> Iterator[str]:
+        """Decoded physical lines (split on \\n only, line breaks kept)."""
+        scan = self.scan
+        assert scan.encoding is not None
+        if scan.bom:
+            f.seek(len(BOM))
+        if scan.clean:
+            return iter(io.TextIOWrapper(f, encoding=scan.encoding, newline="\n"))
+        return _decode_lines(f, scan.encoding, len(BOM) if scan.bom else 0, self.bad_lines)
+
+    def _undecodable(self, first: int, last: int) -> str | None:
+        for line in range(first, last + 1):
+            if line in self.bad_lines:
+                return f"line {line}: {self.bad_lines[line]}"
+        return None
+
+    # ---- CSV
+
+    def _blocks(self, f: BinaryIO) -> Iterator[list[str]]:
+        """Decoded physical lines in blocks (fewer Python steps per line)."""
+        if self.scan.clean:
+            text = self._open_lines(f)
+            assert isinstance(text, io.TextIOWrapper)
+            while block := text.readlines(1 << 16):
+                yield block
+        else:
+            lines = self._open_lines(f)
+            while block := list(islice(lines, 1024)):
+                yield block
+
+    def _load_csv(self) -> None:
+        ft, r = self.ft, self.result
+        dialect = {"delimiter": ft.delimiter or ",", "quotechar": '"', "strict": False}
+        with open(self.lf.path, "rb") as f:
+            feed = _Feed(self._blocks(f), dialect)
+            reader, bad = feed.reader, self.bad_lines
+            header: list[str] | None = None
+            while header is None:
+                try:
+                    header = next(reader) or None  # blank lines before the header: skipped
+                except StopIteration:
+                    return  # nothing but blank lines: empty
+                except csv.Error as e:
+                    self._refuse(f"header cannot be parsed: {e}", None)
+                    header = []
+            names = self._header(header, feed.first_line + feed.pos - 1)
+            refused = r.status == REFUSED
+            if not refused:
+                r.new_columns = _add_columns(self.con, ft.raw_table, names, self.table_columns)
+            width = len(names)
+            flat: list[str] = []  # fields of the batch, row after row
+            starts: list[int] = []  # index in buf of the first line of each row
+            extend, append = flat.extend, starts.append
+            base = feed.base
+            pos = feed.pos  # index in buf where the next record starts
+            while True:
+                try:
+                    for record in reader:
+                        # Hot path: one test for the common case, everything else in _reject.
+                        if (len(record) != width or bad or refused) and (
+                            not record or self._reject(feed, record, pos, width)
+                        ):
+                            if feed.reader is not reader:
+                                break  # restarted after a broken record
+                            pos = base + reader.line_num
+                            continue
+                        extend(record)
+                        append(pos)
+                        pos = base + reader.line_num
+                        if len(starts) >= BATCH_ROWS:
+                            self._flush_csv(feed, names, flat, starts, pos)
+                            flat, starts = [], []
+                            extend, append = flat.extend, starts.append
+                            base, pos = feed.base, 0
+                    else:
+                        break  # end of file
+                except csv.Error as e:
+                    self._broken(feed, pos, f"record cannot be parsed: {e}")
+                reader, base = feed.reader, feed.base
+                pos = feed.pos
+            if starts:
+                self._flush_csv(feed, names, flat, starts, pos)
+
+    def _reject(self, feed: _Feed, record: list[str], start: int, width: int) -> bool:
+        """Quarantine a record that cannot be loaded; False if it can be loaded after all."""
+        r = self.result
+        end = feed.pos - 1
+        restart = False
+        if r.status == REFUSED:
+            reason = r.error or "file refused"
+            column = self.refused_column
+        elif self.bad_lines and (
+            why := self._undecodable(feed.first_line + start, feed.first_line + end)
+        ):
+            reason, column = why, None
+        elif len(record) != width:
+            reason, column = f"expected {width} fields, found {len(record)}", None
+            if end > start:  # spans several lines: likely an unbalanced quote
+                reason += (
+                    f" in a record spanning lines {feed.first_line + start}-"
+                    f"{feed.first_line + end} (unbalanced quote?); only its first line is"
+                    " quarantined, parsing resumed on the next line"
+                )
+                end, restart = start, True
+        else:
+            return False
+        r.rows_read += 1
+        self._add_quarantine(feed.first_line + start, column, reason, feed.text(start, end))
+        if restart:
+            feed.restart(start + 1)
+        return True
+
+    def _broken(self, feed: _Feed, start: int, reason: str) -> None:
+        """A record the csv module cannot parse: quarantine its first line, resume after."""
+        if start < len(feed.buf):
+            self.result.rows_read += 1
+            self._add_quarantine(feed.first_line + start, None, reason, feed.text(start, start))
+        feed.restart(min(start + 1, len(feed.buf)))
+
+    def _header(self, header: list[str], line: int) -> list[str]:
+        ft, r = self.ft, self.result
+        if line in self.bad_lines:
+            self._refuse(f"header (line {line}) has {self.bad_lines[line]}", None)
+        names: list[str] = []
+        for h in header:
+            name = base = _raw_name(h)
+            n = 1
+            while name in names:
+                n += 1
+                name = f"{base}_{n}"
+            if name != base:
+                r.warnings.append(f"duplicate column {h.strip()!r} loaded as {name}")
+            names.append(name)
+        missing_required = [c for c in ft.required if _raw_name(c) not in names]
+        if missing_required and r.status != REFUSED:
+            shown = ", ".join(repr(c) for c in missing_required)
+            plural = "s" if len(missing_required) > 1 else ""
+            self._refuse(
+                f"header lacks required column{plural} {shown}", _raw_name(missing_required[0])
+            )
+        r.missing_columns = [c for c in self.kinds if c not in names]
+        r.extra_columns = [c for c in names if c not in self.kinds]
+        return names
+
+    def _refuse(self, why: str, column: str | None) -> None:
+        r = self.result
+        r.status = REFUSED
+        r.error = f"{r.source_file} refused: {why}"
+        self.refused_column = column
+
+    def _flush_csv(
+        self, feed: _Feed, names: list[str], flat: list[str], starts: list[int], end: int
+    ) -> None:
+        first = feed.first_line
+        lines = feed.buf[:end]  # this batch's lines, for the raw text of rejected values
+        feed.drop(end)
+        self.result.rows_read += len(starts)
+        delimiter = self.ft.delimiter or ","
+
+        def raw_text(line: int) -> str:
+            """The record starting on that line: parsed again, up to the next row."""
+            i = bisect_right(starts, line - first)
+            start, stop = line - first, starts[i] if i < len(starts) else len(lines)
+            reader = csv.reader(lines[start:stop], delimiter=delimiter, strict=False)
+            next(reader)
+            text = "".join(lines[start : start + reader.line_num])
+            return text.removesuffix("\n").removesuffix("\r")
+
+        # One conversion of the Python strings (it needs the GIL); the fields stay row after
+        # row, as fixed-size lists that DuckDB splits into columns (the GIL released).
+        strings = pa.array(flat, pa.string())
+        if isinstance(strings, pa.ChunkedArray):  # more than 2 GB of text in one batch
+            strings = strings.cast(pa.large_string()).combine_chunks()
+        values = pa.FixedSizeListArray.from_arrays(strings, len(names))
+        line_numbers = pa.array(np.asarray(starts, dtype=np.int64) + first)
+        batch = pa.Table.from_arrays([values, line_numbers], names=["_fields", "_source_line"])
+        columns = ", ".join(f"_fields[{i}] AS {_q(name)}" for i, name in enumerate(names, 1))
+        source = f"SELECT {columns}, _source_line FROM _landing_batch"
+        self._submit(partial(self._check_and_insert, batch, names, raw_text, [], source))
+
+    # ---- JSON lines
+
+    def _load_jsonl(self) -> None:
+        r = self.result
+        decode = _DECODE
+        groups: dict[tuple[str, ...], _JsonGroup] = {}  # rows by their keys as written
+        texts: dict[int, str] = {}  # line number -> line, for the raw text of bad values
+        with open(self.lf.path, "rb") as f:
+            for number, line in enumerate(self._open_lines(f), 1):
+                if not line or line.isspace():
+                    continue
+                if number in self.bad_lines:
+                    self._json_reject(number, None, self.bad_lines[number], line)
+                    continue
+                try:
+                    obj = decode(line)
+                except ValueError as e:
+                    self._json_reject(number, None, f"not valid JSON: {_json_error(line, e)}", line)
+                    continue
+                if type(obj) is not dict:
+                    kind = _JSON_KINDS.get(type(_DECODE_NUMBERS(line)), "a value")
+                    self._json_reject(number, None, f"not a JSON object but {kind}", line)
+                    continue
+                keys = tuple(obj)
+                group = groups.get(keys)
+                if group is None:
+                    group = groups[keys] = _JsonGroup(keys, self.ft.required)
+                if group.missing:
+                    reason = f"required key {group.missing!r} missing"
+                    self._json_reject(number, _raw_name(group.missing), reason, line)
+                    continue
+                group.rows.append(obj)
+                group.lines.append(number)
+                texts[number] = line
+                if len(texts) >= BATCH_ROWS:
+                    self._flush_jsonl(groups, texts)
+                    groups, texts = {}, {}
+        if texts:
+            self._flush_jsonl(groups, texts)
+        r.missing_columns = [c for c in self.kinds if c not in self.seen]
+
+    def _json_reject(self, number: int, column: str | None, reason: str, line: str) -> None:
+        self.result.rows_read += 1
+        self._add_quarantine(number, column, reason, line.rstrip("\r\n"))
+
+    def _flush_jsonl(
+        self, groups: dict[tuple[str, ...], _JsonGroup], texts: dict[int, str]
+    ) -> None:
+        r = self.result
+        tables = []
+        for group in groups.values():
+            if not group.rows:
+                continue
+            try:
+                tables.append(group.table(texts))
+            except UnicodeEncodeError:  # a lone surrogate escape (\ud800) in a string
+                keep = []
+                for obj, number in zip(group.rows, group.lines, strict=True):
+                    if _encodable(obj):
+                        keep.append((obj, number))
+                    else:
+                        reason = "not valid JSON: a string holds a lone surrogate (\\udXXX)"
+                        self._json_reject(number, None, reason, texts.pop(number))
+                if keep:
+                    group.rows, group.lines = (list(x) for x in zip(*keep, strict=True))
+                    tables.append(group.table(texts))
+        if not tables:
+            return
+        batch = (
+            tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
+        )
+        names = [n for n in batch.column_names if n != "_source_line"]
+        r.rows_read += batch.num_rows
+        r.extra_columns += [n for n in names if n not in self.kinds and n not in self.seen]
+        self.seen.update(names)
+        new = [n for n in names if n not in self.table_columns]
+        self.table_columns.update(new)  # added by the database thread, before the insert
+        r.new_columns += new
+
+        def raw_text(line: int) -> str:
+            return texts[line].rstrip("\r\n")
+
+        source = "SELECT * FROM _landing_batch"
+        self._submit(partial(self._check_and_insert, batch, names, raw_text, new, source))
+
+    # ---- value checks and insert (database thread)
+
+    def _check_and_insert(
+        self,
+        batch: pa.Table,
+        names: list[str],
+        raw_text: Callable[[int], str],
+        new_columns: list[str],
+        source: str,
+    ) -> tuple[int, list[_Entry]]:
+        """Insert the rows whose values have the contract's form; return the count loaded
+        and the quarantine entries of the others. ``source`` is the SELECT that turns the
+        registered batch into the file's columns and _source_line."""
+        con = self.con
+        for name in new_columns:  # schema evolution of JSON lines: keys seen in this batch
+            con.execute(f"ALTER TABLE {self.ft.raw_table} ADD COLUMN {_q(name)} VARCHAR")
+        checked = [(n, self.kinds[n]) for n in names if self.kinds.get(n, "text") != "text"]
+        entries: list[_Entry] = []
+        con.register("_landing_batch", batch)
+        try:
+            failures: dict[int, list[tuple[str, str, str]]] = {}
+            if checked:  # one scan: the failing rows, their checked values and a flag each
+                values = [_q(name) for name, _ in checked]
+                flags = [
+                    f"({v} <> '' AND NOT coalesce({_valid_sql(v, kind)}, false)) AS _bad{i}"
+                    for i, (v, (_, kind)) in enumerate(zip(values, checked, strict=True))
+                ]
+                sql = (
+                    f"SELECT * FROM (SELECT _source_line, {', '.join(values)}, "
+                    f"{', '.join(flags)} FROM ({source})) WHERE "
+                    + " OR ".join(f"_bad{i}" for i in range(len(flags)))
+                )
+                k = len(checked)
+                for line, *row in con.execute(sql + " ORDER BY 1").fetchall():
+                    failures[line] = [
+                        (name, kind, value)
+                        for (name, kind), value, failed in zip(
+                            checked, row[:k], row[k:], strict=True
+                        )
+                        if failed
+                    ]
+            for line, bad in failures.items():
+                reason = "; ".join(
+                    f"column {name}: {value!r} is not {HUMAN_FORMS[kind]}"
+                    for name, kind, value in bad
+                )
+                entries.append((line, bad[0][0], reason, raw_text(line)))
+            rejected = list(failures)
+            con.execute(
+                f"INSERT INTO {self.ft.raw_table} BY NAME SELECT *, ? AS _source_file, "
+                f"? AS _file_sha256, ? AS _export_date, ? AS _loaded_at FROM ({source})"
+                + (" WHERE _source_line NOT IN (SELECT unnest(?::BIGINT[]))" if rejected else ""),
+                [self.lf.source_file, self.scan.sha256, self.lf.export_date, self.loaded_at]
+                + ([rejected] if rejected else []),
+            )
+            loaded = batch.num_rows - len(rejected)
+        finally:
+            con.unregister("_landing_batch")
+        return loaded, entries
+
+    # ---- quarantine
+
+    def _add_quarantine(self, line: int, column: str | None, reason: str, raw: str) -> None:
+        r = self.result
+        r.rows_quarantined += 1
+        if len(r.issues) < MAX_ISSUES:
+            r.issues.append(f"{r.source_file} line {line}: {reason}")
+        self.quarantine.append((line, column, reason, raw))
+        if len(self.quarantine) >= BATCH_ROWS:
+            self._flush_quarantine()
+
+    def _flush_quarantine(self) -> None:
+        if self.quarantine:
+            entries, self.quarantine = self.quarantine, []
+            self._submit(partial(self._insert_quarantine, entries))
+
+    def _insert_quarantine(self, entries: list[_Entry]) -> tuple[int, list[_Entry]]:
+        lines, columns, reasons, raws = zip(*entries, strict=True)
+        batch = pa.table(
+            {
+                "_source_line": pa.array(lines, pa.int64()),
+                "column_name": pa.array(columns, pa.string()),
+                "reason": pa.array(reasons, pa.string()),
+                "raw_record": pa.array(raws, pa.string()),
+            }
+        )
+        self.con.register("_landing_quarantine", batch)
+        try:
+            self.con.execute(
+                f"INSERT INTO {QUARANTINE_TABLE} BY NAME SELECT *, ? AS source, ? AS file_type, "
+                "? AS _source_file, ? AS _file_sha256, ? AS _loaded_at FROM _landing_quarantine",
+                [
+                    self.ft.source,
+                    self.ft.name,
+                    self.lf.source_file,
+                    self.scan.sha256,
+                    self.loaded_at,
+                ],
+            )
+        finally:
+            self.con.unregister("_landing_quarantine")
+        return 0, []
+
+
+def _format_regex(fmt: str) -> str | None:
+    """The shape of a strptime format as a regular expression (None if unsupported)."""
+    widths = {"d": 2, "m": 2, "H": 2, "M": 2, "S": 2, "Y": 4}
+    out, i = [], 0
+    while i < len(fmt):
+        if fmt[i] == "%" and i + 1 < len(fmt):
+            d = fmt[i + 1]
+            if d in widths:
+                out.append(f"[0-9]{{{widths[d]}}}")
+            elif d == "z":
+                out.append("[+-][0-9]{4}")
+            else:
+                return None
+            i += 2
+        else:
+            out.append(re.escape(fmt[i]))
+            i += 1
+    return "".join(out)
+
+
+def _valid_sql(col: str, kind: str) -> str:
+    """SQL that is true when a non-empty value has the form of its kind: the contract's
+    pattern, and for dates and times a real calendar value. With several formats each
+    value is parsed only with the format whose shape it has (a failing try_strptime is
+    ten times slower than a successful one)."""
+    ok = f"regexp_full_match({col}, {_lit(VALUE_PATTERNS[kind])})"
+    formats = VALUE_FORMATS.get(kind, ())
+    shapes = [_format_regex(f) for f in formats]
+    if len(formats) == 1:
+        ok += f" AND try_strptime({col}, {_lit(formats[0])}) IS NOT NULL"
+    elif formats and all(shapes):
+        whens = " ".join(
+            f"WHEN regexp_full_match({col}, {_lit(shape or '')}) "
+            f"THEN try_strptime({col}, {_lit(fmt)}) IS NOT NULL"
+            for fmt, shape in zip(formats, shapes, strict=True)
+        )
+        ok += f" AND CASE {whens} ELSE false END"
+    elif formats:
+        listed = ", ".join(_lit(f) for f in formats)
+        ok += f" AND try_strptime({col}, [{listed}]) IS NOT NULL"
+    return ok
+
+
+class _Number(str):
+    """A JSON number kept as written (81234, 12.50), inside nested values."""
+
+
+# Top-level values: numbers come back as written, as plain strings (no per-value Python
+# object to track: a million decoded rows stay cheap for the garbage collector). Nested
+# objects and arrays are re-read with _DECODE_NUMBERS to write them back as JSON.
+_DECODE = json.JSONDecoder(parse_int=str, parse_float=str, parse_constant=str).decode
+_DECODE_NUMBERS = json.JSONDecoder(
+    parse_int=_Number, parse_float=_Number, parse_constant=_Number
+).decode
+
+
+class _JsonGroup:
+    """The rows of a batch whose objects have the same keys in the same order (usually all
+    of them): their values are turned into columns in one go."""
+
+    def __init__(self, keys: tuple[str, ...], required: tuple[str, ...]) -> None:
+        self.keys = keys
+        present = {_raw_name(k) for k in keys}
+        self.missing = next((c for c in required if _raw_name(c) not in present), None)
+        self.rows: list[dict[str, Any]] = []
+        self.lines: list[int] = []
+
+    def table(self, texts: dict[int, str]) -> pa.Table:
+        by_name = {_raw_name(k): k for k in self.keys}  # two keys, one name: the last
+        arrays = [self._column(key, texts) for key in by_name.values()]
+        arrays.append(pa.array(self.lines, pa.int64()))
+        return pa.Table.from_arrays(arrays, names=[*by_name, "_source_line"])
+
+    def _column(self, key: str, texts: dict[int, str]) -> pa.Array:
+        """Values as text: strings and numbers as written, null -> NULL, true/false,
+        objects and arrays as JSON."""
+        values = list(map(itemgetter(key), self.rows))
+        try:
+            return pa.array(values, pa.string())
+        except (pa.ArrowTypeError, pa.ArrowInvalid):  # true/false, objects, arrays
+            return pa.array(
+                [
+                    v
+                    if v is None or type(v) is str
+                    else _dump(v if type(v) is bool else _DECODE_NUMBERS(texts[line])[key])
+                    for v, line in zip(values, self.lines, strict=True)
+                ],
+                pa.string(),
+            )
+
+
+def _json_error(line: str, error: ValueError) -> ValueError:
+    """The decoder's message for the line without its line break (a truncated string is
+    'Unterminated string', not 'Invalid control character')."""
+    try:
+        json.loads(line.rstrip("\r\n"))
+    except ValueError as e:
+        return e
+    return error
+
+
+def _encodable(obj: object) -> bool:
+    try:
+        _dump(obj).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_JSON_KINDS = {list: "an array", str: "a string", _Number: "a number", bool: "true/false"}
+_JSON_KINDS[type(None)] = "null"
+
+
+def _dump(value: object) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, _Number):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_dump(v) for v in value) + "]"
+    if isinstance(value, dict):
+        items = (f"{json.dumps(k, ensure_ascii=False)}: {_dump(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    return str(value)
