@@ -27,15 +27,21 @@
     {{ exceptions.raise_compiler_error("regexp_replace_all has no implementation for adapter " ~ adapter.type()) }}
 {%- endmacro %}
 
-{#- A phone in E.164. French forms (06 12 34 56 78, 0612345678, +33 6 12 34 56 78,
-    0033612345678, 6.12.34.56.78 with the 0 lost, +33 (0)6...) become +33612345678;
-    international forms (+44..., 0044...) keep their country code; anything else NULL. -#}
-{% macro phone_e164(column) -%}
-    {%- set digits = regexp_replace_all(column, "'[^0-9]'", "''") -%}
+{#- The digits of a phone number, for phone_e164. -#}
+{% macro phone_digits(column) -%}
+    {{ regexp_replace_all(column, "'[^0-9]'", "''") }}
+{%- endmacro %}
+
+{#- A phone in E.164, from the raw text and its digits (phone_digits, computed once
+    upstream: the rules below read them many times). French forms (06 12 34 56 78,
+    0612345678, +33 6 12 34 56 78, 0033612345678, 6.12.34.56.78 with the 0 lost,
+    +33 (0)6...) become +33612345678; international forms (+44..., 0044...) keep their
+    country code; anything else NULL. -#}
+{% macro phone_e164(column, digits) -%}
     {%- set international = "(trim(" ~ column ~ ") like '+%' or trim(" ~ column ~ ") like '00%')" -%}
     case
-        when {{ digits }} = '' or {{ column }} is null then null
-        when {{ international }} and {{ digits }} like '00%' and {{ digits }} like '0033%'
+        when {{ column }} is null or {{ digits }} = '' then null
+        when {{ international }} and {{ digits }} like '0033%'
             then {{ dbt.concat(["'+33'", regexp_replace_all(dbt.right(digits, dbt.length(digits) ~ " - 4"), "'^0'", "''")]) }}
         when {{ international }} and {{ digits }} like '33%'
             then {{ dbt.concat(["'+33'", regexp_replace_all(dbt.right(digits, dbt.length(digits) ~ " - 2"), "'^0'", "''")]) }}

@@ -28,9 +28,13 @@ joined as (
         b.birth_date as birth_b,
         a.postal_code_std as postal_a,
         b.postal_code_std as postal_b,
-        {{ name_leftover_words('a.name_sorted', 'b.name_sorted') }} as leftover_a,
-        {{ name_leftover_words('b.name_sorted', 'a.name_sorted') }} as leftover_b,
-        {{ name_similarity('a.name_sorted', 'b.name_sorted') }} as name_similarity
+        -- identical names (most linked pairs) need no word-by-word comparison
+        case when a.name_sorted <> b.name_sorted then {{ name_leftover_words('a.name_sorted', 'b.name_sorted') }} else '' end
+            as leftover_a,
+        case when a.name_sorted <> b.name_sorted then {{ name_leftover_words('b.name_sorted', 'a.name_sorted') }} else '' end
+            as leftover_b,
+        case when a.name_sorted = b.name_sorted then 1.0 else {{ name_similarity('a.name_sorted', 'b.name_sorted') }} end
+            as name_similarity
     from pairs
     inner join profiles as a on pairs.profile_id_a = a.profile_id
     inner join profiles as b on pairs.profile_id_b = b.profile_id

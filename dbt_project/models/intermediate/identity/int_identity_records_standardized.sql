@@ -4,7 +4,10 @@
 -- strong identifier (email, phone or birth date) share profiles: two box-office orders
 -- that say only "Mathieu" may be two people, so each stays its own profile.
 with records as (
-    select * from {{ ref('int_identity_records_unioned') }}
+    select
+        *,
+        {{ phone_digits('phone') }} as phone_digits
+    from {{ ref('int_identity_records_unioned') }}
 ),
 
 standardized as (
@@ -14,7 +17,7 @@ standardized as (
         account_id,
         record_at,
         {{ email_mailbox('email') }} as email_mailbox,
-        {{ phone_e164('phone') }} as phone_e164,
+        {{ phone_e164('phone', 'phone_digits') }} as phone_e164,
         {{ standardize_name('first_name') }} as first_name_std,
         {{ standardize_name('last_name') }} as last_name_std,
         {{ standardize_name("coalesce(full_name, " ~ dbt.concat(["coalesce(first_name, '')", "' '", "coalesce(last_name, '')"]) ~ ")") }} as name_std,
