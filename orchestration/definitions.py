@@ -9,6 +9,7 @@ from orchestration.evaluation import IDENTITY_QUALITY_KEY, identity_quality
 from orchestration.ingestion import ingestion_assets
 from orchestration.publish import build_publish_asset
 from orchestration.quality import build_gx_asset_checks, discover_suites
+from orchestration.report import build_report_asset
 from orchestration.schedules import new_exports_sensor, nightly_job, nightly_schedule
 
 # dbt builds every layer in one step, and Dagster gates an asset only on the blocking checks
@@ -26,6 +27,7 @@ defs = dg.Definitions(
         dbt_models,
         identity_quality,
         build_publish_asset([*mart_asset_keys(), IDENTITY_QUALITY_KEY], gate_on=checked_dbt_models),
+        build_report_asset(),
     ],
     asset_checks=build_gx_asset_checks(),
     jobs=[nightly_job],

@@ -1,0 +1,153 @@
+"""The static KPI report: content from the published marts, offline, renders in Chromium."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration import report
+from tests.conftest_kpi import kpi_warehouse
+
+CHROMIUM = Path("/usr/bin/chromium")
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="Debian's chromium is not installed (make system-deps, as root, installs it)",
+)
+
+
+@pytest.fixture(scope="session")
+def kpi(tmp_path_factory):
+    return kpi_warehouse(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def page(kpi, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("report")
+    result = report.build_report(kpi.published, out)
+    assert result.missing_tables == []
+    assert result.as_of == kpi.expected["as_of_date"]
+    return result.path
+
+
+def screenshot(url: str, png: Path, profile: Path, height: int = 2000) -> Path:
+    subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            f"--screenshot={png}",
+            f"--window-size=1280,{height}",
+            "--virtual-time-budget=5000",
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return png
+
+
+def png_size(png: Path) -> tuple[int, int]:
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_report_shows_every_kpi_section_from_the_published_marts(kpi, page):
+    text = page.read_text(encoding="utf-8")
+    for anchor in ("sales", "attendance", "satisfaction", "email", "retention", "reach", "clv"):
+        assert f'id="{anchor}"' in text, anchor
+    assert text.count("<svg") >= 9
+    assert "is not in the published file" not in text
+    with duckdb.connect(str(kpi.published), read_only=True) as con:
+        nps, csat = con.execute(
+            "select nps, csat_pct from marts.kpi_satisfaction"
+            " where touchpoint = 'all' and period_type = 'overall'"
+        ).fetchone()
+        season_net = con.execute(
+            "select net_revenue_eur from marts.kpi_sales_season"
+            " where channel = 'all' order by season desc limit 1"
+        ).fetchone()[0]
+        reachable = con.execute(
+            "select fans from marts.kpi_consent_reach where metric = 'reachable_by_email'"
+        ).fetchone()[0]
+    assert f'<div class="tile-value">{report.fmt_num(nps, 0)}</div>' in text
+    assert f'<div class="tile-value">{report.fmt_num(csat, 0)} %</div>' in text
+    assert f'<div class="tile-value">{report.fmt_eur(season_net)}</div>' in text
+    assert f'<div class="tile-value">{report.fmt_int(reachable)}</div>' in text
+    assert f'href="{report.DOCS_FILE}"' in text
+
+
+def test_report_needs_no_network(page):
+    text = page.read_text(encoding="utf-8")
+    assert "<script" not in text
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)
+    assert "@import" not in text and "url(" not in text
+
+
+def test_a_published_file_without_kpi_tables_still_gives_a_page(tmp_path):
+    database = tmp_path / "grandstand.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute("create schema marts")
+    result = report.build_report(database, tmp_path / "report", docs_link=False)
+    text = result.path.read_text(encoding="utf-8")
+    assert len(result.missing_tables) == 9
+    assert "marts.kpi_sales_monthly is not in the published file" in text
+
+
+@needs_chromium
+def test_report_renders_in_headless_chromium(page, tmp_path):
+    shot = screenshot(page.as_uri(), tmp_path / "report.png", tmp_path / "profile")
+    blank_page = tmp_path / "blank.html"
+    blank_page.write_text("<!DOCTYPE html><html><body></body></html>")
+    blank = screenshot(blank_page.as_uri(), tmp_path / "blank.png", tmp_path / "profile")
+    assert png_size(shot) == (1280, 2000)
+    # charts, tiles and tables compress far worse than an empty page
+    assert shot.stat().st_size > 50_000
+    assert shot.stat().st_size > 10 * blank.stat().st_size
+
+
+def test_report_asset_writes_the_page_next_to_the_published_marts(kpi, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    (home / "published").mkdir(parents=True)
+    shutil.copyfile(kpi.published, home / "published" / "grandstand.duckdb")
+    shutil.copyfile(kpi.published_dir / "manifest.json", home / "published" / "manifest.json")
+    monkeypatch.setenv("GRANDSTAND_HOME", str(home))
+    asset = report.build_report_asset(with_docs=False)
+    assert asset.key == dg.AssetKey(["published", "report"])
+    assert set(asset.asset_deps[asset.key]) == {dg.AssetKey(["published", "marts"])}
+    assert asset.group_names_by_key[asset.key] == "publish"
+    result = dg.materialize([asset])
+    assert result.success
+    assert (home / "published" / "report" / "index.html").exists()
+
+
+def test_dbt_docs_are_generated_as_one_offline_page(kpi, tmp_path):
+    docs = report.generate_dbt_docs(tmp_path, kpi.warehouse)
+    assert docs == tmp_path / report.DOCS_FILE
+    text = docs.read_text(encoding="utf-8")
+    assert "kpi_email_campaigns" in text and "kpi_match_attendance" in text
+    assert not re.search(r"""<(script|link)[^>]+(src|href)=["']https?:""", text)
+    assert '"send_anonymous_usage_stats": false' in text  # no tracking calls from the page
+    if CHROMIUM.exists():
+        shot = screenshot(
+            docs.as_uri() + "#!/model/model.grandstand.kpi_satisfaction",
+            tmp_path / "docs.png",
+            tmp_path / "profile",
+            height=1000,
+        )
+        assert shot.stat().st_size > 50_000
