@@ -1,5 +1,6 @@
 -- Every link the clustering may use, strongest first: two records of one ticketing
--- account (the platform's own key), then probabilistic links by match probability.
+-- account (the platform's own key); a ticket holder named exactly like the buyer of the
+-- ticket's own order (the buyer's own seat); then probabilistic links by probability.
 with standardized as (
     select * from {{ ref('int_identity_records_standardized') }}
 ),
@@ -30,6 +31,25 @@ account_links as (
     where account_record.record_type = 'ticketing_account' and other.record_type = 'ticketing_order'
 ),
 
+holder_links as (
+    select distinct
+        holder.profile_id as profile_id_a,
+        buyer.profile_id as profile_id_b,
+        'holder_is_buyer' as link_rule,
+        1.0 as match_probability,
+        {{ dbt.concat(["'ticket holder named like the buyer of order '", 'tickets.order_id']) }} as evidence,
+        1 as priority
+    from standardized as holder
+    inner join {{ ref('stg_ticketing__tickets') }} as tickets
+        on holder.record_id = tickets.ticket_id
+    inner join standardized as buyer
+        on tickets.order_id = buyer.record_id and buyer.record_type = 'ticketing_order'
+    where
+        holder.record_type = 'ticket_holder'
+        and holder.name_sorted = buyer.name_sorted
+        and holder.profile_id <> buyer.profile_id
+),
+
 probabilistic_links as (
     select
         profile_id_a,
@@ -43,5 +63,7 @@ probabilistic_links as (
 )
 
 select * from account_links
+union all
+select * from holder_links
 union all
 select * from probabilistic_links

@@ -81,18 +81,18 @@ def model(dbt, session):
         dbt.ref("int_identity_profiles_grouped")
         .project("profile_id, birth_date")
         .order("profile_id")
-        .fetch_arrow_table()
+        .to_arrow_table()
     )
     links = (
         dbt.ref("int_identity_links_unioned")
         .order("priority, match_probability desc, profile_id_a, profile_id_b")
-        .fetch_arrow_table()
+        .to_arrow_table()
     )
     cannot = (
         dbt.ref("int_identity_pairs_scored")
         .filter("is_cannot_link")
         .project("profile_id_a, profile_id_b")
-        .fetch_arrow_table()
+        .to_arrow_table()
     )
 
     ids = profiles.column("profile_id")

@@ -3,6 +3,7 @@
 --   identical_identity      same standardised email, phone, name, birth date and postal
 --                           code as another record of the fan;
 --   same_ticketing_account  an order of the fan's ticketing account;
+--   holder_is_buyer         a ticket holder named like the buyer of its order;
 --   probabilistic           a Fellegi-Sunter link (match_score = match probability).
 -- The source of marts.fan_source_records and of every fact's fan_id.
 with records as (
