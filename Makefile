@@ -41,8 +41,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The dbt templater compiles the project against a scratch DuckDB file, never the working one.
 sqlfluff: $(STAMP)
-	cd dbt_project && ../$(BIN)/sqlfluff lint models tests macros
+	mkdir -p "$(GRANDSTAND_HOME)"
+	cd dbt_project && GRANDSTAND_WAREHOUSE="$(GRANDSTAND_HOME)/sqlfluff.duckdb" \
+		../$(BIN)/sqlfluff lint models tests macros
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q
@@ -52,7 +55,7 @@ pytest: $(STAMP)
 .PHONY: system-deps
 system-deps:
 	@if [ ! -x /usr/bin/chromium ]; then \
-		if [ "$$(id -u)" = "0" ]; then apt-get update && apt-get install -y chromium; \
+		if [ "$$(id -u)" = "0" ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 		else echo "chromium missing and not root: the report rendering test will be skipped"; fi; \
 	fi
 
