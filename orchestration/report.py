@@ -180,11 +180,11 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 def _tick_label(value: float, unit: str) -> str:
     if unit == "%":
         return f"{value * 100:.0f}%"
-    if unit == "€":
-        return f"€{value / 1000:,.0f}k" if abs(value) >= 1000 else f"€{value:,.0f}"
+    prefix = "€" if unit == "€" else ""
     if abs(value) >= 1000:
-        return f"{value / 1000:,.0f}k"
-    return f"{value:g}"
+        # thousands, with the decimals a step like 1,250 needs (1.25k, not a second "1k")
+        return f"{prefix}{value / 1000:,.2f}".rstrip("0").rstrip(".") + "k"
+    return f"{prefix}{value:,.0f}" if prefix else f"{value:g}"
 
 
 @dataclass
