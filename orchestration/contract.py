@@ -8,51 +8,13 @@ generator and the tests all read it, so the three cannot drift apart.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
-# Value kinds: the textual form a column must have in the export. Ingestion keeps the text
-# (raw tables are VARCHAR) but rejects a row whose value does not have the contract's form,
-# naming the column; staging then casts safely. An empty value is always accepted.
-VALUE_PATTERNS: dict[str, str] = {
-    "text": r"(?s).*",
-    "int": r"-?[0-9]+",
-    "fr_decimal": r"-?[0-9]+(,[0-9]+)?",
-    "decimal": r"-?[0-9]+(\.[0-9]+)?",
-    "fr_date": r"[0-9]{2}/[0-9]{2}/[0-9]{4}",
-    "fr_timestamp": r"[0-9]{2}/[0-9]{2}/[0-9]{4} [0-9]{2}:[0-9]{2}(:[0-9]{2})?",
-    "iso_date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
-    "iso_timestamp": r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}",
-    "shopify_timestamp": r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}",
-    "bool_on": r"(?i)[ON]",
-    "bool_yes_no": r"(?i)(yes|no)",
-    "bool_shopify": r"(?i)(yes|no|true|false)",
-}
+from orchestration.value_kinds import KINDS, TEXT, ColumnRule
 
-HUMAN_FORMS: dict[str, str] = {
-    "int": "a whole number",
-    "fr_decimal": "a decimal with a comma (12,50)",
-    "decimal": "a decimal with a point (12.50)",
-    "fr_date": "a date DD/MM/YYYY",
-    "fr_timestamp": "a timestamp DD/MM/YYYY HH:MM[:SS]",
-    "iso_date": "a date YYYY-MM-DD",
-    "iso_timestamp": "a timestamp YYYY-MM-DD HH:MM:SS",
-    "shopify_timestamp": "a timestamp YYYY-MM-DD HH:MM:SS +HHMM",
-    "bool_on": "O or N",
-    "bool_yes_no": "Yes or No",
-    "bool_shopify": "yes/no/true/false",
-}
-
-
-# Date and time kinds must also be real calendar values (the pattern accepts 31/02/2025 or
-# 25:00): strptime formats, tried in order, in DuckDB's (= Python's) notation. Ingestion
-# refuses a value none of them parses; staging casts with the same formats.
-VALUE_FORMATS: dict[str, tuple[str, ...]] = {
-    "fr_date": ("%d/%m/%Y",),
-    "fr_timestamp": ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"),
-    "iso_date": ("%Y-%m-%d",),
-    "iso_timestamp": ("%Y-%m-%d %H:%M:%S",),
-    "shopify_timestamp": ("%Y-%m-%d %H:%M:%S %z",),
-}
+# Value kinds (every form real exports use, and the canonical text the raw layer keeps) are
+# declared in orchestration.value_kinds; a file type names the kind of each column.
 
 
 @dataclass(frozen=True)
@@ -70,6 +32,8 @@ class FileType:
     key: tuple[str, ...]  # business key (raw column names)
     # header columns without which the file is refused
     required: tuple[str, ...] = field(default=())
+    decimal_mark: str = "."  # decides whether '1.234' is ambiguous (see value_kinds)
+    non_negative: tuple[str, ...] = field(default=())  # headers whose values are never < 0
 
     @property
     def name(self) -> str:
@@ -81,12 +45,24 @@ class FileType:
 
     @property
     def file_pattern(self) -> re.Pattern[str]:
-        return re.compile(rf"^{re.escape(self.prefix)}_(\d{{8}})\.{self.extension}$")
+        """The contract's file name, matched case-insensitively (a wrong case is reported,
+        not ignored: see landing.discover)."""
+        return re.compile(rf"^{re.escape(self.prefix)}_(\d{{8}})\.{self.extension}$", re.IGNORECASE)
 
     @property
     def raw_columns(self) -> dict[str, str]:
         """Contract columns under their raw (normalised) names."""
         return {raw_column_name(c): kind for c, kind in self.columns.items()}
+
+    @property
+    def column_rules(self) -> dict[str, ColumnRule]:
+        """How each typed raw column is checked and made canonical at ingestion."""
+        non_negative = {raw_column_name(c) for c in self.non_negative}
+        return {
+            name: ColumnRule(kind, self.decimal_mark, name in non_negative)
+            for name, kind in self.raw_columns.items()
+            if kind != TEXT
+        }
 
     def file_name(self, export_date: str) -> str:
         return f"{self.prefix}_{export_date}.{self.extension}"
@@ -95,10 +71,12 @@ class FileType:
 def raw_column_name(header: str) -> str:
     """Header as written by the tool -> raw column name.
 
-    Headers are matched case-insensitively after trimming (contract); spaces and other
-    punctuation become underscores: 'Lineitem quantity' -> 'lineitem_quantity'.
+    Headers are matched case-insensitively after trimming (contract), and accent-insensitively;
+    spaces and other punctuation become underscores: 'Lineitem quantity' -> 'lineitem_quantity'.
     """
-    name = re.sub(r"[^0-9a-z]+", "_", header.strip().lstrip("\ufeff").lower()).strip("_")
+    text = unicodedata.normalize("NFKD", header.strip().lstrip("\ufeff").lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))  # 'Prénom' ~ 'prenom'
+    name = re.sub(r"[^0-9a-z]+", "_", text).strip("_")
     return name or "unnamed"
 
 
@@ -125,10 +103,12 @@ FILE_TYPES: tuple[FileType, ...] = (
         encodings=TICKETING_ENCODINGS,
         columns=_cols(
             "match_id;match_date;season;competition;opponent;home_away;venue;capacity",
-            {"match_date": "fr_date", "capacity": "int"},
+            {"match_date": "date", "capacity": "integer"},
         ),
         key=("match_id",),
         required=("match_id",),
+        decimal_mark=",",
+        non_negative=("capacity",),
     ),
     FileType(
         source="ticketing",
@@ -143,16 +123,18 @@ FILE_TYPES: tuple[FileType, ...] = (
             "first_name;last_name;birth_date;phone;address;postal_code;city;country;"
             "optin_club;optin_partners;total_amount;currency",
             {
-                "created_at": "fr_timestamp",
-                "updated_at": "fr_timestamp",
-                "birth_date": "fr_date",
-                "optin_club": "bool_on",
-                "optin_partners": "bool_on",
-                "total_amount": "fr_decimal",
+                "created_at": "local_timestamp",
+                "updated_at": "local_timestamp",
+                "birth_date": "date",
+                "optin_club": "boolean",
+                "optin_partners": "boolean",
+                "total_amount": "decimal",
             },
         ),
         key=("order_id",),
         required=("order_id", "status", "total_amount"),
+        decimal_mark=",",
+        non_negative=("total_amount",),
     ),
     FileType(
         source="ticketing",
@@ -165,10 +147,12 @@ FILE_TYPES: tuple[FileType, ...] = (
         columns=_cols(
             "ticket_id;order_id;match_id;season;product_type;price_category;section;row;seat;"
             "price;holder_first_name;holder_last_name;holder_email;status",
-            {"price": "fr_decimal"},
+            {"price": "decimal"},
         ),
         key=("ticket_id",),
         required=("ticket_id", "order_id"),
+        decimal_mark=",",
+        non_negative=("price",),
     ),
     FileType(
         source="ticketing",
@@ -179,10 +163,11 @@ FILE_TYPES: tuple[FileType, ...] = (
         delimiter=";",
         encodings=TICKETING_ENCODINGS,
         columns=_cols(
-            "scan_id;ticket_id;match_id;gate;scanned_at;result", {"scanned_at": "fr_timestamp"}
+            "scan_id;ticket_id;match_id;gate;scanned_at;result", {"scanned_at": "local_timestamp"}
         ),
         key=("scan_id",),
         required=("scan_id", "ticket_id"),
+        decimal_mark=",",
     ),
     FileType(
         source="shop",
@@ -206,30 +191,39 @@ FILE_TYPES: tuple[FileType, ...] = (
             "Outstanding Balance, Employee, Location, Device ID, Id, Tags, Risk Level, Source, "
             "Lineitem discount, Phone, Receipt Number",
             {
-                "Paid at": "shopify_timestamp",
-                "Fulfilled at": "shopify_timestamp",
-                "Created at": "shopify_timestamp",
-                "Cancelled at": "shopify_timestamp",
-                "Accepts Marketing": "bool_shopify",
-                "Lineitem requires shipping": "bool_shopify",
-                "Lineitem taxable": "bool_shopify",
+                "Paid at": "offset_timestamp",
+                "Fulfilled at": "offset_timestamp",
+                "Created at": "offset_timestamp",
+                "Cancelled at": "offset_timestamp",
+                "Accepts Marketing": "boolean",
+                "Lineitem requires shipping": "boolean",
+                "Lineitem taxable": "boolean",
                 "Subtotal": "decimal",
                 "Shipping": "decimal",
                 "Taxes": "decimal",
                 "Total": "decimal",
                 "Discount Amount": "decimal",
-                "Lineitem quantity": "int",
+                "Lineitem quantity": "integer",
                 "Lineitem price": "decimal",
                 "Lineitem compare at price": "decimal",
                 "Refunded Amount": "decimal",
                 "Outstanding Balance": "decimal",
                 "Lineitem discount": "decimal",
-                "Id": "int",
+                "Id": "integer",
             },
             sep=",",
         ),
         key=("Name",),
         required=("Name",),
+        non_negative=(
+            "Subtotal",
+            "Shipping",
+            "Taxes",
+            "Total",
+            "Refunded Amount",
+            "Lineitem quantity",
+            "Lineitem price",
+        ),
     ),
     FileType(
         source="shop",
@@ -246,17 +240,18 @@ FILE_TYPES: tuple[FileType, ...] = (
             "Default Address Zip, Default Address Phone, Phone, Accepts SMS Marketing, "
             "Total Spent, Total Orders, Note, Tax Exempt, Tags",
             {
-                "Customer ID": "int",
-                "Accepts Email Marketing": "bool_shopify",
-                "Accepts SMS Marketing": "bool_shopify",
-                "Tax Exempt": "bool_shopify",
+                "Customer ID": "integer",
+                "Accepts Email Marketing": "boolean",
+                "Accepts SMS Marketing": "boolean",
+                "Tax Exempt": "boolean",
                 "Total Spent": "decimal",
-                "Total Orders": "int",
+                "Total Orders": "integer",
             },
             sep=",",
         ),
         key=("Customer ID",),
         required=("Customer ID",),
+        non_negative=("Total Spent", "Total Orders"),
     ),
     FileType(
         source="email",
@@ -270,11 +265,11 @@ FILE_TYPES: tuple[FileType, ...] = (
             "CONTACT_ID;EMAIL;FIRSTNAME;LASTNAME;SMS;DATE_OF_BIRTH;POSTCODE;EMAIL_BLACKLISTED;"
             "SMS_BLACKLISTED;CREATED_AT;MODIFIED_AT;LISTS",
             {
-                "DATE_OF_BIRTH": "iso_date",
-                "EMAIL_BLACKLISTED": "bool_yes_no",
-                "SMS_BLACKLISTED": "bool_yes_no",
-                "CREATED_AT": "iso_timestamp",
-                "MODIFIED_AT": "iso_timestamp",
+                "DATE_OF_BIRTH": "date",
+                "EMAIL_BLACKLISTED": "boolean",
+                "SMS_BLACKLISTED": "boolean",
+                "CREATED_AT": "utc_timestamp",
+                "MODIFIED_AT": "utc_timestamp",
             },
         ),
         key=("CONTACT_ID",),
@@ -288,7 +283,7 @@ FILE_TYPES: tuple[FileType, ...] = (
         kind="snapshot",
         delimiter=";",
         encodings=UTF8_ONLY,
-        columns=_cols("campaign_id;name;subject;type;sent_at;list", {"sent_at": "iso_timestamp"}),
+        columns=_cols("campaign_id;name;subject;type;sent_at;list", {"sent_at": "utc_timestamp"}),
         key=("campaign_id",),
         required=("campaign_id",),
     ),
@@ -301,15 +296,15 @@ FILE_TYPES: tuple[FileType, ...] = (
         delimiter=None,
         encodings=UTF8_ONLY,
         columns={
-            "id": "int",
-            "camp_id": "int",
+            "id": "integer",
+            "camp_id": "integer",
             "campaign name": "text",
             "email": "text",
             "event": "text",
-            "date_sent": "iso_timestamp",
-            "date_event": "iso_timestamp",
-            "ts_sent": "int",
-            "ts_event": "int",
+            "date_sent": "utc_timestamp",
+            "date_event": "utc_timestamp",
+            "ts_sent": "epoch_seconds",
+            "ts_event": "epoch_seconds",
             "URL": "text",
             "tag": "text",
         },
@@ -326,7 +321,7 @@ FILE_TYPES: tuple[FileType, ...] = (
         encodings=UTF8_ONLY,
         columns=_cols(
             "response_id;campaign_id;email;survey;touchpoint;score;comment;answered_at",
-            {"score": "int", "answered_at": "iso_timestamp"},
+            {"score": "integer", "answered_at": "utc_timestamp"},
         ),
         key=("response_id",),
         required=("response_id", "survey", "score"),
@@ -334,6 +329,8 @@ FILE_TYPES: tuple[FileType, ...] = (
 )
 
 FILE_TYPES_BY_NAME: dict[str, FileType] = {ft.name: ft for ft in FILE_TYPES}
+_unknown_kinds = {k for ft in FILE_TYPES for k in ft.columns.values()} - set(KINDS)
+assert not _unknown_kinds, f"value kinds without a definition: {_unknown_kinds}"
 
 
 def match_file(source: str, file_name: str) -> tuple[FileType, str] | None:

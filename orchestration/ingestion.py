@@ -11,9 +11,10 @@ the ``problems`` metadata, so that a whole-source outage stays visible. Database
 import dagster as dg
 import duckdb
 
-from orchestration.contract import FILE_TYPES, HUMAN_FORMS, LINEAGE_COLUMNS, FileType
+from orchestration.contract import FILE_TYPES, LINEAGE_COLUMNS, FileType
 from orchestration.landing import SKIPPED, FileResult, discover, load_file_type
 from orchestration.settings import paths
+from orchestration.value_kinds import KINDS
 
 # Transient failures (the warehouse file locked by a BI tool or a dbt run in another
 # process) usually clear within seconds to minutes.
@@ -54,7 +55,7 @@ def describe(ft: FileType) -> str:
 
 def _column_schema(ft: FileType) -> dg.TableSchema:
     columns = [
-        dg.TableColumn(name, "string", description=HUMAN_FORMS.get(kind, "text"))
+        dg.TableColumn(name, "string", description=KINDS[kind].accepts)
         for name, kind in ft.raw_columns.items()
     ]
     columns += [

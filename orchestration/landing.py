@@ -46,14 +46,12 @@ import pyarrow as pa
 
 from orchestration.contract import (
     FILE_TYPES,
-    HUMAN_FORMS,
     LINEAGE_COLUMNS,
-    VALUE_FORMATS,
-    VALUE_PATTERNS,
     FileType,
     match_file,
     raw_column_name,
 )
+from orchestration.value_kinds import normalise_sql
 
 log = logging.getLogger("grandstand.landing")
 
@@ -65,10 +63,19 @@ MAX_ISSUES = 20  # examples of quarantine reasons kept per file in the result
 BOM = codecs.BOM_UTF8
 UTF8_BOM_ENCODING = "utf-8-sig"  # recorded in the manifest for UTF-8 files with a BOM
 
-# Statuses: the first four are written to the manifest.
+# Statuses. Every one but SKIPPED is written to the manifest.
 LOADED, REPLACED, REFUSED, EMPTY = "loaded", "replaced", "refused", "empty"
-SKIPPED = "skipped"  # same name and sha256 already loaded
-ERROR = "error"  # missing folder, unreadable file, invalid date in the name
+DUPLICATE = "duplicate"  # the same bytes as a file of this type already loaded
+ERROR = "error"  # unreadable, a directory, an invalid date in the name
+SKIPPED = "skipped"  # same name and sha256 already recorded: nothing to do
+FAILED_STATUSES = (REFUSED, ERROR)  # the file did not load: someone has to look at it
+
+# The first bytes of files that are not text exports at all.
+_MAGIC = {
+    b"\x1f\x8b": "gzip-compressed bytes: deliver the export uncompressed",
+    b"PK\x03\x04": "a zip archive (an Excel .xlsx?): deliver the export as text",
+}
+UTF16_BOMS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
 
 _LINEAGE_TYPES = {
     "_source_file": "VARCHAR",
@@ -142,7 +149,12 @@ class FileResult:
     @property
     def problem(self) -> bool:
         """The whole file (or folder) did not load: someone has to look at it."""
-        return self.status in (REFUSED, ERROR)
+        return self.status in FAILED_STATUSES
+
+    @property
+    def processed(self) -> bool:
+        """Read in this run (not skipped as already recorded)."""
+        return self.status != SKIPPED
 
 
 @dataclass
@@ -181,6 +193,11 @@ class LandingFile:
     date_text: str  # YYYYMMDD as in the name
 
     @property
+    def misnamed(self) -> bool:
+        """Named like a contract file but in another case (Orders_20261119.CSV)."""
+        return self.path.name != self.file_type.file_name(self.date_text)
+
+    @property
     def export_date(self) -> date | None:
         try:
             return datetime.strptime(self.date_text, "%Y%m%d").date()
@@ -198,6 +215,10 @@ def discover(landing: Path) -> tuple[list[LandingFile], list[str]]:
     for dirpath, dirnames, filenames in os.walk(landing):
         dirnames.sort()
         rel_dir = Path(dirpath).relative_to(landing)
+        if len(rel_dir.parts) == 1:  # a directory named like an export is a failed file
+            named_like_files = [d for d in dirnames if match_file(rel_dir.as_posix(), d)]
+            dirnames[:] = [d for d in dirnames if d not in named_like_files]
+            filenames = [*filenames, *named_like_files]
         for name in sorted(filenames):
             rel = (rel_dir / name).as_posix()
             matched = match_file(rel_dir.as_posix(), name) if len(rel_dir.parts) == 1 else None
@@ -312,13 +333,14 @@ def _raw_name(header: str) -> str:
 class _Scan:
     sha256: str
     size: int
-    bom: bool
+    bom: bytes  # the byte-order mark the file starts with, b"" if none
     encoding: str | None  # Python codec used to decode (None for a zero-byte file)
     clean: bool  # the whole file decodes strictly in that encoding
+    refusal: str | None = None  # why the bytes cannot be read as a text export at all
 
     @property
     def label(self) -> str | None:
-        return UTF8_BOM_ENCODING if self.bom else self.encoding
+        return UTF8_BOM_ENCODING if self.bom == BOM else self.encoding
 
 
 _UTF8_SEQUENCE = re.compile(
@@ -328,21 +350,38 @@ _HIGH_BYTES = bytes(range(0x80, 0x100))
 
 
 def _scan(path: Path, encodings: tuple[str, ...]) -> _Scan:
-    """sha256, size and the encoding: a BOM means UTF-8; otherwise the first encoding of
-    the contract in which the whole file decodes strictly. The hash is computed on another
-    thread meanwhile (hashlib releases the GIL)."""
+    """sha256, size and the encoding: a BOM (UTF-8 or UTF-16) decides; so does UTF-16's
+    NUL byte in every other position; otherwise the first encoding of the contract in which
+    the whole file decodes strictly. The hash is computed on another thread meanwhile
+    (hashlib releases the GIL)."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-sha") as pool:
         hashing = pool.submit(_sha256, path)
         with open(path, "rb") as f:
-            bom = f.read(len(BOM)) == BOM
-        if bom:
-            encoding, clean = "utf-8", _decodes(path, "utf-8", len(BOM))
+            head = f.read(4096)
+        bom, encoding, refusal = b"", None, None
+        magic = next((m for m in _MAGIC if head.startswith(m)), None)
+        if magic:
+            refusal = _MAGIC[magic]
+        elif head.startswith(BOM):
+            bom, encoding = BOM, "utf-8"
+        elif utf16 := next((b for b in UTF16_BOMS if head.startswith(b)), None):
+            bom, encoding = utf16, UTF16_BOMS[utf16]
+        elif len(head) >= 4 and head[1::2].count(0) > 0.4 * len(head[1::2]):
+            encoding = "utf-16-le"  # no BOM, but a NUL after most ASCII letters
+        elif len(head) >= 4 and head[0::2].count(0) > 0.4 * len(head[0::2]):
+            encoding = "utf-16-be"
+        if refusal:
+            clean = False
+        elif encoding:
+            clean = _decodes(path, encoding, len(bom))
+            if not clean and encoding.startswith("utf-16"):
+                refusal = f"not valid {encoding.upper()} text"
         else:
             encoding, clean = _choose_encoding(path, encodings)
         sha, size = hashing.result()
     if size == 0:
-        return _Scan(sha, 0, False, None, True)
-    return _Scan(sha, size, bom, encoding, clean)
+        return _Scan(sha, 0, b"", None, True)
+    return _Scan(sha, size, bom, encoding, clean, refusal)
 
 
 def _sha256(path: Path) -> tuple[str, int]:
@@ -370,12 +409,14 @@ def _choose_encoding(path: Path, encodings: tuple[str, ...]) -> tuple[str, bool]
 def _decodes(path: Path, encoding: str, offset: int) -> bool:
     """The whole file decodes strictly (ASCII chunks are not decoded: fast)."""
     decoder = codecs.getincrementaldecoder(encoding)()
+    ascii_compatible = not encoding.startswith("utf-16")
     try:
         with open(path, "rb") as f:
             f.seek(offset)
             while chunk := f.read(1 << 22):
-                if not (chunk.isascii() and not decoder.getstate()[0]):
-                    decoder.decode(chunk)
+                if ascii_compatible and chunk.isascii() and not decoder.getstate()[0]:
+                    continue  # nothing to check in plain ASCII (UTF-16 is not ASCII-based)
+                decoder.decode(chunk)
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
@@ -418,18 +459,15 @@ def _load_file(
     ft = lf.file_type
     started = time.perf_counter()
     result = FileResult(ft.name, lf.source_file, LOADED, export_date=lf.export_date)
+    if lf.path.is_dir():
+        return _unreadable(con, result, f"{lf.source_file} is a directory, not an export file")
     if lf.export_date is None:
-        result.status = ERROR
-        result.error = f"{lf.source_file}: {lf.date_text} in the file name is not a valid date"
-        log.error(result.error)
-        return result
+        why = f"{lf.source_file}: {lf.date_text} in the file name is not a valid date"
+        return _unreadable(con, result, why)
     try:
         scan = _scan(lf.path, ft.encodings)
     except OSError as e:
-        result.status = ERROR
-        result.error = f"cannot read {lf.path}: {e.strerror or e}"
-        log.error(result.error)
-        return result
+        return _unreadable(con, result, f"cannot read {lf.source_file}: {e.strerror or e}")
     result.sha256, result.size_bytes, result.encoding = scan.sha256, scan.size, scan.label
     previous = con.execute(
         f"SELECT sha256 FROM {MANIFEST_TABLE} WHERE _source_file = ?", [lf.source_file]
@@ -437,14 +475,27 @@ def _load_file(
     if any(row[0] == scan.sha256 for row in previous):
         result.status = SKIPPED
         return result
+    same_bytes = con.execute(
+        f"SELECT _source_file FROM {MANIFEST_TABLE} WHERE file_type = ? AND sha256 = ? "
+        f"AND status IN ('{LOADED}', '{REPLACED}', '{EMPTY}') ORDER BY 1 LIMIT 1",
+        [ft.name, scan.sha256],
+    ).fetchone()
     result.replaced = bool(previous)
     loader = _FileLoader(con, lf, scan, result, table_columns)
+    if same_bytes:  # a re-delivery under another name or date: counted once
+        result.status = DUPLICATE
+        result.warnings.append(f"the same bytes as {same_bytes[0]}, already loaded: skipped")
+    elif lf.misnamed:  # every record is quarantined with the reason: nothing is lost
+        expected = ft.file_name(lf.date_text)
+        loader.refuse(f"the file name must be {expected} (the contract's case)", None)
+    elif scan.refusal:
+        loader.refuse(scan.refusal, None)
     con.begin()
     try:
         if previous:
             for table in (ft.raw_table, QUARANTINE_TABLE, MANIFEST_TABLE):
                 con.execute(f"DELETE FROM {table} WHERE _source_file = ?", [lf.source_file])
-        if scan.size:
+        if scan.size and result.status != DUPLICATE and not scan.refusal:
             loader.run()
         loader.finish()
         con.commit()
@@ -453,9 +504,8 @@ def _load_file(
         table_columns.clear()  # columns added in the transaction are gone again
         table_columns.update(_table_columns(con, ft.raw_table))
         result = FileResult(ft.name, lf.source_file, ERROR, export_date=lf.export_date)
-        result.error = f"cannot read {lf.path}: {getattr(e, 'strerror', None) or e}"
-        log.error(result.error)
-        return result
+        why = f"cannot read {lf.source_file}: {getattr(e, 'strerror', None) or e}"
+        return _unreadable(con, result, why)
     except BaseException:
         con.rollback()
         raise
@@ -470,6 +520,31 @@ def _load_file(
             result.rows_read,
             result.issues[0],
         )
+    return result
+
+
+def _unreadable(con: duckdb.DuckDBPyConnection, result: FileResult, why: str) -> FileResult:
+    """Record a file that could not be read at all as failed in the manifest (replacing an
+    earlier failure of the same file); rows it loaded before, if any, stay."""
+    result.status, result.error = ERROR, why
+    log.error(why)
+    con.execute(
+        f"DELETE FROM {MANIFEST_TABLE} WHERE _source_file = ? AND status = '{ERROR}'",
+        [result.source_file],
+    )
+    con.execute(
+        f"INSERT INTO {MANIFEST_TABLE} BY NAME SELECT ? AS file_type, ? AS _source_file, "
+        "? AS export_date, 0 AS rows_read, 0 AS rows_loaded, 0 AS rows_quarantined, "
+        "? AS status, ? AS error, ? AS loaded_at",
+        [
+            result.file_type,
+            result.source_file,
+            result.export_date,
+            ERROR,
+            why,
+            datetime.now(UTC).replace(tzinfo=None),
+        ],
+    )
     return result
 
 
@@ -570,8 +645,11 @@ class _FileLoader:
                 f"{r.source_file}: rows_read {r.rows_read} != rows_loaded {r.rows_loaded}"
                 f" + rows_quarantined {r.rows_quarantined}"
             )
-        if r.status != REFUSED:
-            r.status = EMPTY if r.rows_read == 0 else (REPLACED if r.replaced else LOADED)
+        if r.status not in (REFUSED, DUPLICATE):
+            if r.rows_read and not r.rows_loaded:
+                self.refuse(f"none of its {r.rows_read} rows could be loaded, e.g. {r.issues[0]}")
+            else:
+                r.status = EMPTY if r.rows_read == 0 else (REPLACED if r.replaced else LOADED)
         self.con.execute(
             f"INSERT INTO {MANIFEST_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -619,10 +697,10 @@ class _FileLoader:
         scan = self.scan
         assert scan.encoding is not None
         if scan.bom:
-            f.seek(len(BOM))
+            f.seek(len(scan.bom))
         if scan.clean:
             return iter(io.TextIOWrapper(f, encoding=scan.encoding, newline="\n"))
-        return _decode_lines(f, scan.encoding, len(BOM) if scan.bom else 0, self.bad_lines)
+        return _decode_lines(f, scan.encoding, len(scan.bom), self.bad_lines)
 
     def _undecodable(self, first: int, last: int) -> str | None:
         for line in range(first, last + 1):
@@ -657,7 +735,7 @@ class _FileLoader:
                 except StopIteration:
                     return  # nothing but blank lines: empty
                 except csv.Error as e:
-                    self._refuse(f"header cannot be parsed: {e}", None)
+                    self.refuse(f"header cannot be parsed: {e}", None)
                     header = []
             names = self._header(header, feed.first_line + feed.pos - 1)
             refused = r.status == REFUSED
@@ -736,7 +814,7 @@ class _FileLoader:
     def _header(self, header: list[str], line: int) -> list[str]:
         ft, r = self.ft, self.result
         if line in self.bad_lines:
-            self._refuse(f"header (line {line}) has {self.bad_lines[line]}", None)
+            self.refuse(f"header (line {line}) has {self.bad_lines[line]}", None)
         names: list[str] = []
         for h in header:
             name = base = _raw_name(h)
@@ -751,14 +829,21 @@ class _FileLoader:
         if missing_required and r.status != REFUSED:
             shown = ", ".join(repr(c) for c in missing_required)
             plural = "s" if len(missing_required) > 1 else ""
-            self._refuse(
-                f"header lacks required column{plural} {shown}", _raw_name(missing_required[0])
-            )
+            why = f"header lacks required column{plural} {shown}"
+            other = next((d for d in ",;\t|" if len(header) == 1 and d in header[0]), None)
+            if other:
+                why += f" (it looks {other!r}-separated; the contract says {ft.delimiter!r})"
+            self.refuse(why, _raw_name(missing_required[0]))
         r.missing_columns = [c for c in self.kinds if c not in names]
+        if r.missing_columns and r.status != REFUSED:
+            r.warnings.append(
+                f"missing optional column{'s' if len(r.missing_columns) > 1 else ''} "
+                f"{', '.join(r.missing_columns)}: unknown in this file (NULL), not erased"
+            )
         r.extra_columns = [c for c in names if c not in self.kinds]
         return names
 
-    def _refuse(self, why: str, column: str | None) -> None:
+    def refuse(self, why: str, column: str | None = None) -> None:
         r = self.result
         r.status = REFUSED
         r.error = f"{r.source_file} refused: {why}"
@@ -802,8 +887,11 @@ class _FileLoader:
         groups: dict[tuple[str, ...], _JsonGroup] = {}  # rows by their keys as written
         texts: dict[int, str] = {}  # line number -> line, for the raw text of bad values
         with open(self.lf.path, "rb") as f:
-            for number, line in enumerate(self._open_lines(f), 1):
+            for number, line in self._json_records(f):
                 if not line or line.isspace():
+                    continue
+                if r.status == REFUSED:
+                    self._json_reject(number, None, r.error or "file refused", line)
                     continue
                 if number in self.bad_lines:
                     self._json_reject(number, None, self.bad_lines[number], line)
@@ -834,6 +922,29 @@ class _FileLoader:
         if texts:
             self._flush_jsonl(groups, texts)
         r.missing_columns = [c for c in self.kinds if c not in self.seen]
+
+    def _json_records(self, f: BinaryIO) -> Iterator[tuple[int, str]]:
+        """(line number, text) of each JSON record: the lines of JSON lines, or the elements
+        of a JSON array (some tools write one instead), each with the line it starts on."""
+        lines = self._open_lines(f)
+        first = next(lines, "")
+        if not first.lstrip().startswith("["):
+            yield from enumerate(chain([first], lines), 1)
+            return
+        text = first + "".join(lines)
+        self.result.warnings.append("a JSON array, not JSON lines: each element is a record")
+        decoder, ws = json.JSONDecoder(), re.compile(r"[\s,]*")
+        pos = ws.match(text, text.index("[") + 1).end()
+        line, counted = 1, 0  # line number of text[counted]
+        while pos < len(text) and text[pos] != "]":
+            line, counted = line + text.count("\n", counted, pos), pos
+            try:
+                end = decoder.raw_decode(text, pos)[1]
+            except ValueError:  # broken from here: the rest is one quarantined record
+                yield line, text[pos:].rstrip().removesuffix("]")
+                return
+            yield line, text[pos:end]
+            pos = ws.match(text, end).end()
 
     def _json_reject(self, number: int, column: str | None, reason: str, line: str) -> None:
         self.result.rows_read += 1
@@ -895,48 +1006,58 @@ class _FileLoader:
         con = self.con
         for name in new_columns:  # schema evolution of JSON lines: keys seen in this batch
             con.execute(f"ALTER TABLE {self.ft.raw_table} ADD COLUMN {_q(name)} VARCHAR")
-        checked = [(n, self.kinds[n]) for n in names if self.kinds.get(n, "text") != "text"]
+        rules = self.ft.column_rules
+        checked = [name for name in names if name in rules]
         entries: list[_Entry] = []
         con.register("_landing_batch", batch)
         try:
-            failures: dict[int, list[tuple[str, str, str]]] = {}
-            if checked:  # one scan: the failing rows, their checked values and a flag each
-                values = [_q(name) for name, _ in checked]
-                flags = [
-                    f"({v} <> '' AND NOT coalesce({_valid_sql(v, kind)}, false)) AS _bad{i}"
-                    for i, (v, (_, kind)) in enumerate(zip(values, checked, strict=True))
-                ]
-                sql = (
-                    f"SELECT * FROM (SELECT _source_line, {', '.join(values)}, "
-                    f"{', '.join(flags)} FROM ({source})) WHERE "
-                    + " OR ".join(f"_bad{i}" for i in range(len(flags)))
+            if checked:
+                # One pass: typed values made canonical, and the problem of each bad one.
+                columns, problems = [], []
+                for i, name in enumerate(checked):
+                    value, problem = normalise_sql(_q(name), rules[name])
+                    col = _q(name)
+                    blank = f"{col} IS NULL OR trim({col}) = ''"
+                    columns.append(f"CASE WHEN {blank} THEN {col} ELSE {value} END AS _value{i}")
+                    problems.append(
+                        f"CASE WHEN {blank} THEN NULL ELSE {problem} END AS _problem{i}"
+                    )
+                con.execute(
+                    "CREATE OR REPLACE TEMP TABLE _landing_checked AS SELECT *, "
+                    f"{', '.join(columns + problems)} FROM ({source})"
                 )
+                any_problem = " OR ".join(f"_problem{i} IS NOT NULL" for i in range(len(checked)))
+                failing = con.execute(
+                    f"SELECT _source_line, {', '.join(map(_q, checked))}, "
+                    f"{', '.join(f'_problem{i}' for i in range(len(checked)))} "
+                    f"FROM _landing_checked WHERE {any_problem} ORDER BY 1"
+                ).fetchall()
                 k = len(checked)
-                for line, *row in con.execute(sql + " ORDER BY 1").fetchall():
-                    failures[line] = [
-                        (name, kind, value)
-                        for (name, kind), value, failed in zip(
-                            checked, row[:k], row[k:], strict=True
-                        )
-                        if failed
+                for line, *row in failing:
+                    bad = [
+                        (name, value, problem)
+                        for name, value, problem in zip(checked, row[:k], row[k:], strict=True)
+                        if problem is not None
                     ]
-            for line, bad in failures.items():
-                reason = "; ".join(
-                    f"column {name}: {value!r} is not {HUMAN_FORMS[kind]}"
-                    for name, kind, value in bad
+                    reason = "; ".join(f"column {n}: {v!r} {p}" for n, v, p in bad)
+                    entries.append((line, bad[0][0], reason, raw_text(line)))
+                index = {name: i for i, name in enumerate(checked)}
+                selected = ", ".join(
+                    f"_value{index[n]} AS {_q(n)}" if n in index else _q(n) for n in names
                 )
-                entries.append((line, bad[0][0], reason, raw_text(line)))
-            rejected = list(failures)
+                source = (
+                    f"SELECT {selected}, _source_line FROM _landing_checked "
+                    f"WHERE NOT ({any_problem})"
+                )
             con.execute(
                 f"INSERT INTO {self.ft.raw_table} BY NAME SELECT *, ? AS _source_file, "
-                f"? AS _file_sha256, ? AS _export_date, ? AS _loaded_at FROM ({source})"
-                + (" WHERE _source_line NOT IN (SELECT unnest(?::BIGINT[]))" if rejected else ""),
-                [self.lf.source_file, self.scan.sha256, self.lf.export_date, self.loaded_at]
-                + ([rejected] if rejected else []),
+                f"? AS _file_sha256, ? AS _export_date, ? AS _loaded_at FROM ({source})",
+                [self.lf.source_file, self.scan.sha256, self.lf.export_date, self.loaded_at],
             )
-            loaded = batch.num_rows - len(rejected)
+            loaded = batch.num_rows - len(entries)
         finally:
             con.unregister("_landing_batch")
+            con.execute("DROP TABLE IF EXISTS _landing_checked")
         return loaded, entries
 
     # ---- quarantine
@@ -981,49 +1102,6 @@ class _FileLoader:
         finally:
             self.con.unregister("_landing_quarantine")
         return 0, []
-
-
-def _format_regex(fmt: str) -> str | None:
-    """The shape of a strptime format as a regular expression (None if unsupported)."""
-    widths = {"d": 2, "m": 2, "H": 2, "M": 2, "S": 2, "Y": 4}
-    out, i = [], 0
-    while i < len(fmt):
-        if fmt[i] == "%" and i + 1 < len(fmt):
-            d = fmt[i + 1]
-            if d in widths:
-                out.append(f"[0-9]{{{widths[d]}}}")
-            elif d == "z":
-                out.append("[+-][0-9]{4}")
-            else:
-                return None
-            i += 2
-        else:
-            out.append(re.escape(fmt[i]))
-            i += 1
-    return "".join(out)
-
-
-def _valid_sql(col: str, kind: str) -> str:
-    """SQL that is true when a non-empty value has the form of its kind: the contract's
-    pattern, and for dates and times a real calendar value. With several formats each
-    value is parsed only with the format whose shape it has (a failing try_strptime is
-    ten times slower than a successful one)."""
-    ok = f"regexp_full_match({col}, {_lit(VALUE_PATTERNS[kind])})"
-    formats = VALUE_FORMATS.get(kind, ())
-    shapes = [_format_regex(f) for f in formats]
-    if len(formats) == 1:
-        ok += f" AND try_strptime({col}, {_lit(formats[0])}) IS NOT NULL"
-    elif formats and all(shapes):
-        whens = " ".join(
-            f"WHEN regexp_full_match({col}, {_lit(shape or '')}) "
-            f"THEN try_strptime({col}, {_lit(fmt)}) IS NOT NULL"
-            for fmt, shape in zip(formats, shapes, strict=True)
-        )
-        ok += f" AND CASE {whens} ELSE false END"
-    elif formats:
-        listed = ", ".join(_lit(f) for f in formats)
-        ok += f" AND try_strptime({col}, [{listed}]) IS NOT NULL"
-    return ok
 
 
 class _Number(str):

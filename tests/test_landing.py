@@ -20,6 +20,7 @@ import pytest
 
 from orchestration import landing as landing_module
 from orchestration.contract import FILE_TYPES, FILE_TYPES_BY_NAME, LINEAGE_COLUMNS
+from orchestration.value_kinds import KINDS
 from orchestration.landing import (
     LandingError,
     discover,
@@ -170,7 +171,7 @@ def test_header_is_matched_case_insensitively_after_trimming(landing: Path, ware
 
     assert (result.status, result.extra_columns, result.missing_columns) == ("loaded", [], [])
     assert query(warehouse, "SELECT order_id, total_amount FROM raw.ticketing_orders") == [
-        ("T1", "42,50")
+        ("T1", "42.50")
     ]
 
 
@@ -473,45 +474,73 @@ def test_broken_json_lines_are_quarantined_with_file_and_line(landing: Path, war
 # -------------------------------------------------------------------------- values
 
 
+TIMESTAMP_FORMS = KINDS["local_timestamp"].accepts
+DATE_FORMS = KINDS["date"].accepts
+
+
 @pytest.mark.parametrize(
     ("ft", "column", "value", "reason"),
     [
         (
             ORDERS,
             "total_amount",
-            "12.50",
-            "column total_amount: '12.50' is not a decimal with a comma (12,50)",
+            "1.234",
+            "column total_amount: '1.234' is ambiguous: '.' may separate thousands or decimals"
+            " (the file writes decimals with ',')",
+        ),
+        (
+            ORDERS,
+            "total_amount",
+            "-3,00",
+            "column total_amount: '-3,00' is negative, which the contract forbids here",
         ),
         (
             ORDERS,
             "created_at",
             "31/02/2025 25:00",
-            "column created_at: '31/02/2025 25:00' is not a timestamp DD/MM/YYYY HH:MM[:SS]",
+            "column created_at: '31/02/2025 25:00' is not a real calendar date or time",
         ),
         (
             ORDERS,
             "created_at",
-            "2025-10-05 14:03",
-            "column created_at: '2025-10-05 14:03' is not a timestamp DD/MM/YYYY HH:MM[:SS]",
+            "05/10/25 14:03",
+            f"column created_at: '05/10/25 14:03' is not {TIMESTAMP_FORMS}",
         ),
         (
             ORDERS,
             "birth_date",
             "31/04/1984",
-            "column birth_date: '31/04/1984' is not a date DD/MM/YYYY",
+            "column birth_date: '31/04/1984' is not a real calendar date or time",
         ),
-        (ORDERS, "optin_club", "oui", "column optin_club: 'oui' is not O or N"),
+        (
+            ORDERS,
+            "birth_date",
+            "01/04/0984",
+            "column birth_date: '01/04/0984' has a year outside 1900-2100",
+        ),
+        (
+            ORDERS,
+            "optin_club",
+            "peut-être",
+            f"column optin_club: 'peut-être' is not {KINDS['boolean'].accepts}",
+        ),
         (
             CONTACTS,
             "date_of_birth",
             "2025-13-45",
-            "column date_of_birth: '2025-13-45' is not a date YYYY-MM-DD",
+            "column date_of_birth: '2025-13-45' is not a real calendar date or time",
+        ),
+        (
+            CONTACTS,
+            "date_of_birth",
+            "March 3rd",
+            f"column date_of_birth: 'March 3rd' is not {DATE_FORMS}",
         ),
         (
             CONTACTS,
             "email_blacklisted",
-            "true",
-            "column email_blacklisted: 'true' is not Yes or No",
+            "maybe",
+            f"column email_blacklisted: 'maybe' is not {KINDS['boolean'].accepts}",
         ),
     ],
 )
@@ -537,11 +566,12 @@ def test_invalid_value_is_quarantined_naming_the_column(
     ) == [(3, column, reason, bad)]
 
 
-def test_valid_values_of_every_kind_pass(landing: Path, warehouse: Path):
+def test_valid_values_of_every_kind_pass_in_canonical_form(landing: Path, warehouse: Path):
     lines = [
         ORDERS_HEADER,
-        order_line("T1", created_at="29/02/2024 23:59:59", total_amount="-3", optin_club="o"),
+        order_line("T1", created_at="29/02/2024 23:59:59", total_amount="1 234,50", optin_club="o"),
         order_line("T2", birth_date="", total_amount="0,5", optin_partners=""),
+        order_line("T3", created_at="2024-03-01T08:05", birth_date="1/2/1990", optin_club="Oui"),
     ]
     write(landing, "ticketing/orders_20261120.csv", "\n".join(lines))  # no final newline
     shop_header = ",".join(SHOP_ORDERS.columns)
@@ -566,11 +596,22 @@ def test_valid_values_of_every_kind_pass(landing: Path, warehouse: Path):
     [orders] = load_file_type(landing, warehouse, ORDERS)
     [shop] = load_file_type(landing, warehouse, SHOP_ORDERS)
 
-    assert (orders.rows_loaded, orders.rows_quarantined) == (2, 0)
+    assert (orders.rows_loaded, orders.rows_quarantined) == (3, 0)
     assert (shop.rows_loaded, shop.rows_quarantined) == (1, 0)
-    assert query(warehouse, "SELECT name, billing_zip, lineitem_quantity FROM raw.shop_orders") == [
-        ("#1001", "'75008", "2")
+    assert query(
+        warehouse,
+        "SELECT order_id, created_at, birth_date, total_amount, optin_club, optin_partners"
+        " FROM raw.ticketing_orders ORDER BY 1",
+    ) == [
+        ("T1", "2024-02-29 23:59:59", "1984-03-12", "1234.50", "true", "false"),
+        ("T2", "2025-10-05 14:03:00", "", "0.5", "true", ""),
+        ("T3", "2024-03-01 08:05:00", "1990-02-01", "42.50", "true", "false"),
     ]
+    assert query(
+        warehouse,
+        "SELECT name, billing_zip, lineitem_quantity, created_at, total, accepts_marketing,"
+        " lineitem_taxable FROM raw.shop_orders",
+    ) == [("#1001", "'75008", "2", "2025-10-07 09:50:26+02:00", "59.90", "true", "true")]
 
 
 def test_rows_read_is_rows_loaded_plus_rows_quarantined(
@@ -581,7 +622,7 @@ def test_rows_read_is_rows_loaded_plus_rows_quarantined(
     lines = [ORDERS_HEADER]
     for i in range(40):
         if i % 7 == 3:
-            lines.append(order_line(f"T{i}", total_amount="1.5"))  # bad value
+            lines.append(order_line(f"T{i}", total_amount="1.234"))  # ambiguous value
         elif i % 11 == 5:
             lines.append(order_line(f"T{i}") + ";x")  # wrong field count
         elif i % 13 == 8:
@@ -657,7 +698,7 @@ def test_changed_file_with_the_same_name_replaces_its_rows(landing: Path, wareho
     write(
         landing,
         "ticketing/orders_20261120.csv",
-        f"{ORDERS_HEADER}\n{order_line('T1', total_amount='9.99')}\n{order_line('T2')}\n",
+        f"{ORDERS_HEADER}\n{order_line('T1', total_amount='9.999')}\n{order_line('T2')}\n",
     )
     load_file_type(landing, warehouse, ORDERS)
     assert query(warehouse, "SELECT count(*) FROM raw._quarantine") == [(1,)]
@@ -673,7 +714,7 @@ def test_changed_file_with_the_same_name_replaces_its_rows(landing: Path, wareho
     assert results[1].replaced and results[1].rows_loaded == 3
     assert query(
         warehouse, "SELECT order_id, total_amount FROM raw.ticketing_orders ORDER BY 1"
-    ) == [("T0", "42,50"), ("T1", "9,99"), ("T2", "42,50"), ("T3", "42,50")]
+    ) == [("T0", "42.50"), ("T1", "9.99"), ("T2", "42.50"), ("T3", "42.50")]
     assert query(warehouse, "SELECT count(*) FROM raw._quarantine") == [(0,)]
     assert query(
         warehouse, "SELECT _source_file, status, rows_loaded FROM raw._file_manifest ORDER BY 1"
@@ -687,15 +728,25 @@ def test_changed_file_with_the_same_name_replaces_its_rows(landing: Path, wareho
     assert other.exists()
 
 
-def test_byte_identical_file_under_another_name_is_loaded_again(landing: Path, warehouse: Path):
+def test_byte_identical_file_under_another_name_or_date_is_counted_once(
+    landing: Path, warehouse: Path
+):
     content = f"{ORDERS_HEADER}\n{order_line()}\n"
     write(landing, "ticketing/orders_20261119.csv", content)
     write(landing, "ticketing/orders_20261120.csv", content)
 
     results = load_file_type(landing, warehouse, ORDERS)
 
-    assert [r.status for r in results] == ["loaded", "loaded"]
-    assert query(warehouse, "SELECT count(*) FROM raw.ticketing_orders") == [(2,)]
+    assert [r.status for r in results] == ["loaded", "duplicate"]
+    assert "orders_20261119.csv" in results[1].warnings[0]
+    assert query(warehouse, "SELECT count(*) FROM raw.ticketing_orders") == [(1,)]
+    assert query(
+        warehouse, "SELECT _source_file, status, rows_read FROM raw._file_manifest ORDER BY 1"
+    ) == [
+        ("ticketing/orders_20261119.csv", "loaded", 1),
+        ("ticketing/orders_20261120.csv", "duplicate", 0),
+    ]
+    assert [r.status for r in load_file_type(landing, warehouse, ORDERS)] == ["skipped"] * 2
 
 
 # ----------------------------------------------------------------- discovery, files
@@ -809,8 +860,9 @@ def test_file_failing_midway_leaves_nothing_behind(
     assert query(warehouse, "SELECT order_id, loyalty FROM raw.ticketing_orders") == [
         ("T2", "silver")
     ]
-    assert query(warehouse, "SELECT _source_file FROM raw._file_manifest") == [
-        ("ticketing/orders_20261120.csv",)
+    assert query(warehouse, "SELECT _source_file, status FROM raw._file_manifest ORDER BY 1") == [
+        ("ticketing/orders_20261119.csv", "error"),
+        ("ticketing/orders_20261120.csv", "loaded"),
     ]
     assert query(warehouse, "SELECT count(*) FROM raw._quarantine") == [(0,)]
 

@@ -6,11 +6,11 @@
     nullif(trim({{ column }}), '')
 {%- endmacro %}
 
-{#- 12,50 -> 12.50 (ticketing exports use a decimal comma). -#}
-{% macro parse_decimal_comma(column, scale=2) -%}
-    cast(replace({{ empty_as_null(column) }}, ',', '.') as decimal(18, {{ scale }}))
-{%- endmacro %}
+{#- Typed raw columns hold canonical text (orchestration/value_kinds.py): ingestion has
+    already turned every form the exports use (12,50 / 1 234,50, DD/MM/YYYY HH:MM, ISO with
+    T and Z, O/N ...) into it, or set the row aside. So these casts are portable. -#}
 
+{#- '-1234.50' -> decimal. -#}
 {% macro parse_decimal(column, scale=2) -%}
     cast({{ empty_as_null(column) }} as decimal(18, {{ scale }}))
 {%- endmacro %}
@@ -19,59 +19,44 @@
     cast({{ empty_as_null(column) }} as {{ dbt.type_bigint() }})
 {%- endmacro %}
 
-{#- Booleans as each tool writes them (O/N, Yes/No, yes/no/true/false); else NULL. -#}
+{#- 'true' / 'false' (canonical booleans). -#}
 {% macro parse_boolean(column) -%}
     case
-        when lower(trim({{ column }})) in ('o', 'oui', 'y', 'yes', 'true', '1') then true
-        when lower(trim({{ column }})) in ('n', 'non', 'no', 'false', '0') then false
+        when {{ empty_as_null(column) }} = 'true' then true
+        when {{ empty_as_null(column) }} = 'false' then false
     end
 {%- endmacro %}
 
-{#- Text to a date given a strftime-style format. -#}
-{% macro parse_date(column, format) -%}
-    {{ return(adapter.dispatch('parse_date', 'grandstand')(column, format)) }}
+{#- 'YYYY-MM-DD', or 'YYYY-MM-DD HH:MM:SS[+HH:MM]' when the export carried a time: the date. -#}
+{% macro parse_date(column) -%}
+    cast(substring({{ empty_as_null(column) }}, 1, 10) as date)
 {%- endmacro %}
 
-{% macro duckdb__parse_date(column, format) -%}
-    cast(strptime({{ empty_as_null(column) }}, '{{ format }}') as date)
+{#- The time a date column carried, if any (a kickoff in match_date), as a UTC timestamp. -#}
+{% macro parse_date_time_to_utc(column, timezone=var('club_timezone')) -%}
+    {{ parse_timestamp_to_utc('case when length(' ~ empty_as_null(column) ~ ') > 10 then ' ~ column ~ ' end', timezone) }}
 {%- endmacro %}
 
-{% macro default__parse_date(column, format) -%}
-    {{ exceptions.raise_compiler_error("parse_date has no implementation for adapter " ~ adapter.type() ~ ": add " ~ adapter.type() ~ "__parse_date in macros/parsing.sql") }}
+{#- 'YYYY-MM-DD HH:MM:SS' wall-clock time in `timezone` (the club's, or 'UTC'), or with the
+    offset the export wrote ('...+02:00'), to a UTC timestamp. -#}
+{% macro parse_timestamp_to_utc(column, timezone=var('club_timezone')) -%}
+    {{ return(adapter.dispatch('parse_timestamp_to_utc', 'grandstand')(column, timezone)) }}
 {%- endmacro %}
 
-{#- Local wall-clock text (e.g. 'DD/MM/YYYY HH:MM' in Europe/Paris) to a UTC timestamp.
-    Several formats may be given; the first that parses wins. -#}
-{% macro parse_local_timestamp_to_utc(column, formats, timezone=var('club_timezone')) -%}
-    {{ return(adapter.dispatch('parse_local_timestamp_to_utc', 'grandstand')(column, formats, timezone)) }}
+{% macro duckdb__parse_timestamp_to_utc(column, timezone) -%}
+    case
+        when length({{ empty_as_null(column) }}) > 19
+            then timezone('UTC', cast({{ column }} as timestamptz))
+        {%- if timezone == 'UTC' %}
+        else cast({{ empty_as_null(column) }} as timestamp)
+        {%- else %}
+        else timezone('UTC', timezone('{{ timezone }}', cast({{ empty_as_null(column) }} as timestamp)))
+        {%- endif %}
+    end
 {%- endmacro %}
 
-{% macro duckdb__parse_local_timestamp_to_utc(column, formats, timezone) -%}
-    timezone('UTC', timezone('{{ timezone }}',
-        try_strptime({{ empty_as_null(column) }}, [{% for f in formats %}'{{ f }}'{% if not loop.last %}, {% endif %}{% endfor %}])
-    ))
-{%- endmacro %}
-
-{% macro default__parse_local_timestamp_to_utc(column, formats, timezone) -%}
-    {{ exceptions.raise_compiler_error("parse_local_timestamp_to_utc has no implementation for adapter " ~ adapter.type()) }}
-{%- endmacro %}
-
-{#- Text carrying its own UTC offset ('2025-10-07 09:50:26 +0200') to a UTC timestamp. -#}
-{% macro parse_offset_timestamp_to_utc(column) -%}
-    {{ return(adapter.dispatch('parse_offset_timestamp_to_utc', 'grandstand')(column)) }}
-{%- endmacro %}
-
-{% macro duckdb__parse_offset_timestamp_to_utc(column) -%}
-    timezone('UTC', strptime({{ empty_as_null(column) }}, '%Y-%m-%d %H:%M:%S %z'))
-{%- endmacro %}
-
-{% macro default__parse_offset_timestamp_to_utc(column) -%}
-    {{ exceptions.raise_compiler_error("parse_offset_timestamp_to_utc has no implementation for adapter " ~ adapter.type()) }}
-{%- endmacro %}
-
-{#- UTC wall-clock text ('YYYY-MM-DD HH:MM:SS') to a timestamp. Portable cast. -#}
-{% macro parse_utc_timestamp(column) -%}
-    cast({{ empty_as_null(column) }} as {{ dbt.type_timestamp() }})
+{% macro default__parse_timestamp_to_utc(column, timezone) -%}
+    {{ exceptions.raise_compiler_error("parse_timestamp_to_utc has no implementation for adapter " ~ adapter.type() ~ ": add " ~ adapter.type() ~ "__parse_timestamp_to_utc in macros/parsing.sql") }}
 {%- endmacro %}
 
 {#- Unix epoch seconds (text) to a UTC timestamp. -#}

@@ -9,7 +9,7 @@ renamed as (
         {{ empty_as_null('subject') }} as subject,
         lower({{ empty_as_null('type') }}) as campaign_type,
         -- the marketing tool writes its timestamps in UTC
-        {{ parse_utc_timestamp('sent_at') }} as sent_at,
+        {{ parse_timestamp_to_utc('sent_at', 'UTC') }} as sent_at,
         {{ empty_as_null('list') }} as list_name,
         _export_date,
         _source_file,

@@ -11,7 +11,7 @@ renamed as (
         lower({{ empty_as_null('touchpoint') }}) as touchpoint,
         {{ parse_integer('score') }} as score,
         {{ empty_as_null('comment') }} as comment_text,
-        {{ parse_utc_timestamp('answered_at') }} as answered_at,
+        {{ parse_timestamp_to_utc('answered_at', 'UTC') }} as answered_at,
         _export_date,
         _source_file,
         _source_line

@@ -8,7 +8,7 @@ renamed as (
         {{ empty_as_null('ticket_id') }} as ticket_id,
         {{ empty_as_null('match_id') }} as match_id,
         {{ empty_as_null('gate') }} as gate,
-        {{ parse_local_timestamp_to_utc('scanned_at', ['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M']) }} as scanned_at,
+        {{ parse_timestamp_to_utc('scanned_at') }} as scanned_at,
         lower({{ empty_as_null('result') }}) as result,
         _export_date,
         _source_file,

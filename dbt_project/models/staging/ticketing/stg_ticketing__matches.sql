@@ -5,7 +5,8 @@ with source as (
 renamed as (
     select
         {{ empty_as_null('match_id') }} as match_id,
-        {{ parse_date('match_date', '%d/%m/%Y') }} as match_date,
+        {{ parse_date('match_date') }} as match_date,
+        {{ parse_date_time_to_utc('match_date') }} as kickoff_at,
         {{ empty_as_null('season') }} as season,
         {{ empty_as_null('competition') }} as competition,
         {{ empty_as_null('opponent') }} as opponent,
@@ -27,6 +28,7 @@ deduped as (
 select
     match_id,
     match_date,
+    kickoff_at,
     season,
     competition,
     opponent,

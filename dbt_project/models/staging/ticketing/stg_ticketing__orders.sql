@@ -6,15 +6,15 @@ renamed as (
     select
         {{ empty_as_null('order_id') }} as order_id,
         {{ empty_as_null('account_id') }} as account_id,
-        {{ parse_local_timestamp_to_utc('created_at', ['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M']) }} as created_at,
-        {{ parse_local_timestamp_to_utc('updated_at', ['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M']) }} as updated_at,
+        {{ parse_timestamp_to_utc('created_at') }} as created_at,
+        {{ parse_timestamp_to_utc('updated_at') }} as updated_at,
         lower({{ empty_as_null('status') }}) as status,
         lower({{ empty_as_null('sales_channel') }}) as sales_channel,
         {{ empty_as_null('email') }} as email,
         {{ empty_as_null('civility') }} as civility,
         {{ empty_as_null('first_name') }} as first_name,
         {{ empty_as_null('last_name') }} as last_name,
-        {{ parse_date('birth_date', '%d/%m/%Y') }} as birth_date,
+        {{ parse_date('birth_date') }} as birth_date,
         {{ empty_as_null('phone') }} as phone,
         {{ empty_as_null('address') }} as address,
         {{ empty_as_null('postal_code') }} as postal_code,
@@ -22,7 +22,7 @@ renamed as (
         {{ empty_as_null('country') }} as country,
         {{ parse_boolean('optin_club') }} as is_opted_in_club,
         {{ parse_boolean('optin_partners') }} as is_opted_in_partners,
-        {{ parse_decimal_comma('total_amount') }} as total_amount,
+        {{ parse_decimal('total_amount') }} as total_amount,
         coalesce(upper({{ empty_as_null('currency') }}), 'EUR') as currency,
         _export_date,
         _source_file,
@@ -30,10 +30,11 @@ renamed as (
     from source
 ),
 
--- delta: an order comes again when it changes; the newest export, then the newest
--- updated_at, wins (a paid order later refunded ends refunded)
+-- delta: an order comes again when it changes; the newest updated_at wins (a paid order
+-- later refunded ends refunded, even when the refund arrives in a late file), and the
+-- newest export only breaks ties
 deduped as (
-    {{ dedupe('renamed', 'order_id', '_export_date desc, updated_at desc nulls last, _source_file desc, _source_line desc') }}
+    {{ dedupe('renamed', 'order_id', 'updated_at desc nulls last, _export_date desc, _source_file desc, _source_line desc') }}
 )
 
 select

@@ -13,7 +13,7 @@ renamed as (
         {{ empty_as_null('section') }} as section,
         {{ empty_as_null(adapter.quote('row')) }} as seat_row,
         {{ empty_as_null('seat') }} as seat,
-        {{ parse_decimal_comma('price') }} as price,
+        {{ parse_decimal('price') }} as price,
         {{ empty_as_null('holder_first_name') }} as holder_first_name,
         {{ empty_as_null('holder_last_name') }} as holder_last_name,
         {{ empty_as_null('holder_email') }} as holder_email,
