@@ -12,6 +12,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.contract import FILE_TYPES, LINEAGE_COLUMNS, FileType
+from orchestration.file_policy import ERROR, WARNING, FilePolicy, Finding, assess
 from orchestration.landing import SKIPPED, FileResult, discover, load_file_type
 from orchestration.settings import paths
 from orchestration.value_kinds import KINDS
@@ -124,6 +125,22 @@ def _metadata(ft: FileType, results: list[FileResult], ignored: list[str]) -> di
     }
 
 
+POLICY_CHECK = "landing_policy"
+
+
+def _policy_result(findings: list[Finding]) -> dg.AssetCheckResult:
+    errors = [f for f in findings if f.severity == ERROR]
+    return dg.AssetCheckResult(
+        check_name=POLICY_CHECK,
+        passed=not findings,
+        severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "stops_publish": [str(f) for f in errors],
+            "warnings": [str(f) for f in findings if f.severity == WARNING],
+        },
+    )
+
+
 def build_raw_asset(
     ft: FileType, retry_policy: dg.RetryPolicy = RETRY_POLICY
 ) -> dg.AssetsDefinition:
@@ -142,9 +159,24 @@ def build_raw_asset(
             "export_kind": ft.kind,
         },
         tags={"source": ft.source},
+        check_specs=[
+            dg.AssetCheckSpec(
+                POLICY_CHECK,
+                asset=dg.AssetKey(["raw", ft.name]),
+                blocking=True,
+                description="The night's files of this type follow the quality policy "
+                "(orchestration/file_policy.py): a failed file, a quarantine rate over the "
+                "threshold or a shrunken snapshot stops the publish; smaller problems warn.",
+            )
+        ],
     )
     def _raw_asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         p = paths()
+        if not discover(p.landing)[0]:
+            raise dg.Failure(
+                description=f"the landing folder {p.landing} is missing or holds no export "
+                "file: there is nothing to build a night from, and nothing is published"
+            )
         context.log.info(f"loading {ft.source}/{ft.file_name('YYYYMMDD')} from {p.landing}")
         try:
             results = load_file_type(p.landing, p.warehouse, ft)
@@ -172,7 +204,12 @@ def build_raw_asset(
             context.log.warning(f"ignored {f}: not a contract file name")
         if not results:
             context.log.info(f"no {ft.file_name('YYYYMMDD')} file in {p.landing / ft.source}")
-        return dg.MaterializeResult(metadata=_metadata(ft, results, ignored))
+        findings = assess(results, FilePolicy.from_project())
+        if not (p.landing / ft.source).is_dir():
+            findings.append(Finding(WARNING, f"{ft.source}/", "no folder for this tool's exports"))
+        return dg.MaterializeResult(
+            metadata=_metadata(ft, results, ignored), check_results=[_policy_result(findings)]
+        )
 
     return _raw_asset
 

@@ -144,6 +144,7 @@ class FileResult:
     new_columns: list[str] = field(default_factory=list)  # columns added to the raw table
     issues: list[str] = field(default_factory=list)  # first quarantine reasons, file:line
     warnings: list[str] = field(default_factory=list)
+    previous_snapshot_rows: int | None = None  # rows of the previous snapshot of this type
     seconds: float = 0.0
 
     @property
@@ -262,11 +263,13 @@ def load_file_type(landing: Path, warehouse: Path, ft: FileType) -> list[FileRes
     with duckdb.connect(str(warehouse)) as con:
         con.execute("SET enable_progress_bar = false")
         table_columns = _ensure_tables(con, ft)
-        if not folder.is_dir():
-            missing = landing if not landing.is_dir() else folder
-            msg = f"landing folder {missing} does not exist: no {ft.source} export can be loaded"
+        if not landing.is_dir():
+            msg = f"landing folder {landing} does not exist: no {ft.source} export can be loaded"
             log.error(msg)
             return [FileResult(ft.name, f"{ft.source}/", ERROR, error=msg)]
+        if not folder.is_dir():  # a club without this tool (no shop, say): nothing to load
+            log.warning("no %s folder in %s: no %s export", ft.source, landing, ft.source)
+            return []
         for lf in discover(landing)[0]:
             if lf.file_type == ft:
                 results.append(_load_file(con, lf, table_columns))
@@ -481,6 +484,8 @@ def _load_file(
         [ft.name, scan.sha256],
     ).fetchone()
     result.replaced = bool(previous)
+    if ft.kind == "snapshot":
+        result.previous_snapshot_rows = _previous_snapshot_rows(con, lf)
     loader = _FileLoader(con, lf, scan, result, table_columns)
     if same_bytes:  # a re-delivery under another name or date: counted once
         result.status = DUPLICATE
@@ -521,6 +526,17 @@ def _load_file(
             result.issues[0],
         )
     return result
+
+
+def _previous_snapshot_rows(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> int | None:
+    """Rows loaded from the newest earlier snapshot of the file's type, if any."""
+    row = con.execute(
+        f"SELECT rows_loaded FROM {MANIFEST_TABLE} WHERE file_type = ? AND export_date < ? "
+        f"AND status IN ('{LOADED}', '{REPLACED}') ORDER BY export_date DESC, _source_file DESC "
+        "LIMIT 1",
+        [lf.file_type.name, lf.export_date],
+    ).fetchone()
+    return row[0] if row else None
 
 
 def _unreadable(con: duckdb.DuckDBPyConnection, result: FileResult, why: str) -> FileResult:

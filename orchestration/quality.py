@@ -27,7 +27,7 @@ import dagster as dg
 import yaml
 
 from orchestration import gx_duckdb
-from orchestration.settings import EXPECTATIONS_DIR, paths
+from orchestration.settings import EXPECTATIONS_DIR, paths, project_var
 
 LAYERS = ("raw", "staging", "intermediate", "marts")
 SEVERITIES = ("error", "warning")
@@ -191,7 +191,19 @@ def _load_expectation(item: Any, where: str) -> ExpectationSpec:
     description = item.get("description")
     if _TYPE_ALIASES.get(etype, etype) == _TYPE_ALIASES[UNEXPECTED_ROWS] and not description:
         raise SuiteFormatError(f"{where}: an unexpected_rows expectation needs a description")
+    kwargs = {name: _setting(value, where) for name, value in kwargs.items()}
     return ExpectationSpec(type=etype, kwargs=kwargs, severity=severity, description=description)
+
+
+def _setting(value: Any, where: str) -> Any:
+    """A kwarg written ``{var: name}`` takes the dbt var's value (dbt_project.yml), so a
+    threshold such as the quality policy's ``mostly`` has one home."""
+    if isinstance(value, dict) and set(value) == {"var"}:
+        try:
+            return project_var(value["var"])
+        except KeyError:
+            raise SuiteFormatError(f"{where}: no dbt var {value['var']!r}") from None
+    return value
 
 
 def discover_suites(

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -42,3 +45,14 @@ def paths() -> Paths:
     home = Path(os.environ.get("GRANDSTAND_HOME", REPO_ROOT / "var")).resolve()
     landing = Path(os.environ.get("GRANDSTAND_LANDING", home / "landing")).resolve()
     return Paths(home=home, landing=landing)
+
+
+@lru_cache(maxsize=1)
+def _project_vars() -> dict:
+    return yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+
+
+def project_var(name: str):
+    """A dbt var's value in dbt_project.yml: the one home of the project's settings, read
+    by the Python steps too (e.g. the file quality policy)."""
+    return _project_vars()[name]

@@ -11,6 +11,8 @@ import dagster as dg
 import duckdb
 
 from orchestration.identity_quality import QUALITY_TABLE, PairwiseScores, format_scores
+from orchestration.ingestion import POLICY_CHECK
+from orchestration.landing import FAILED_STATUSES
 from orchestration.settings import Paths
 
 
@@ -25,6 +27,10 @@ class RunSummary:
     checks_warned: list[str] = field(default_factory=list)
     rows_quarantined: int = 0
     files_loaded: int = 0
+    files_by_status: dict[str, int] = field(default_factory=dict)  # files read by this run
+    file_errors: list[str] = field(default_factory=list)  # landing policy: stops the publish
+    file_warnings: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # why a step failed, in its words
     mart_rows: dict[str, int] = field(default_factory=dict)
     published: bool = False
     published_file: Path | None = None
@@ -50,9 +56,21 @@ def summarize(instance: dg.DagsterInstance, run_id: str, paths: Paths) -> RunSum
             )
             if kind == dg.DagsterEventType.STEP_FAILURE:
                 summary.failed_steps.append(event.step_key)
+                error = event.event_specific_data.error
+                why = (error.message or "").strip().splitlines()[0] if error else ""
+                if why and why not in summary.failures:
+                    summary.failures.append(why)
         elif kind == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            if evaluation.check_name == POLICY_CHECK:
+                metadata = evaluation.metadata
+                for key, found in (
+                    ("stops_publish", summary.file_errors),
+                    ("warnings", summary.file_warnings),
+                ):
+                    if key in metadata:
+                        found += metadata[key].value
             if evaluation.passed:
                 summary.checks_passed += 1
             elif evaluation.severity == dg.AssetCheckSeverity.WARN:
@@ -67,7 +85,10 @@ def summarize(instance: dg.DagsterInstance, run_id: str, paths: Paths) -> RunSum
 
     if paths.warehouse.exists() and run_start is not None:
         with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-            summary.files_loaded, summary.rows_quarantined = _ingested_since(con, run_start)
+            summary.files_by_status, summary.rows_quarantined = _ingested_since(con, run_start)
+            summary.files_loaded = sum(
+                n for status, n in summary.files_by_status.items() if status not in FAILED_STATUSES
+            )
             summary.identity_quality = _identity_quality(con)
     manifest = paths.published / "manifest.json"
     if summary.published and manifest.exists():
@@ -79,20 +100,22 @@ def summarize(instance: dg.DagsterInstance, run_id: str, paths: Paths) -> RunSum
     return summary
 
 
-def _ingested_since(con: duckdb.DuckDBPyConnection, since: float) -> tuple[int, int]:
-    """Files loaded and rows quarantined by this run (loaded at or after its start)."""
+def _ingested_since(con: duckdb.DuckDBPyConnection, since: float) -> tuple[dict[str, int], int]:
+    """Files read by this run (loaded at or after its start) by status, rows quarantined."""
     try:
-        row = con.execute(
+        rows = con.execute(
             """
-            select count(*), coalesce(sum(rows_quarantined), 0)
+            select status, count(*), coalesce(sum(rows_quarantined), 0)
             from raw._file_manifest
             where loaded_at >= to_timestamp(?)::timestamp
+            group by status
+            order by status
             """,
             [since],
-        ).fetchone()
+        ).fetchall()
     except duckdb.CatalogException:
-        return 0, 0
-    return int(row[0]), int(row[1])
+        return {}, 0
+    return {status: int(n) for status, n, _ in rows}, int(sum(q for *_, q in rows))
 
 
 def _identity_quality(con: duckdb.DuckDBPyConnection) -> list[PairwiseScores]:
@@ -111,10 +134,17 @@ def format_summary(summary: RunSummary) -> str:
     for step, seconds in summary.step_seconds.items():
         mark = "FAILED" if step in summary.failed_steps else "ok"
         lines.append(f"  {step:<40} {seconds:7.1f} s  {mark}")
+    lines += [f"  FAILED  {why}" for why in summary.failures]
+    read = sum(summary.files_by_status.values())
+    by_status = ", ".join(f"{n} {status}" for status, n in summary.files_by_status.items())
     lines += [
         "",
-        f"Files loaded: {summary.files_loaded}   rows quarantined: {summary.rows_quarantined}"
-        " (see raw._quarantine)",
+        f"Files read this run: {read}{f' ({by_status})' if read else ''}; rows quarantined: "
+        f"{summary.rows_quarantined} (see raw._quarantine, raw._file_manifest)",
+    ]
+    lines += [f"  STOPS PUBLISH  {finding}" for finding in summary.file_errors]
+    lines += [f"  warn           {finding}" for finding in summary.file_warnings]
+    lines += [
         f"Checks: {summary.checks_passed} passed, {len(summary.checks_failed)} failed, "
         f"{len(summary.checks_warned)} warnings",
     ]

@@ -11,3 +11,24 @@
     ) as ranked
     where dedupe_rank = 1
 {%- endmacro %}
+
+{#- The newest non-null value of `column` per `partition_by` by `order_by` (the newest
+    first): in a snapshot, null means the export did not have the column (unknown), so the
+    newest snapshot that had it still speaks. -#}
+{% macro newest_known(column, partition_by, order_by) -%}
+    {{ return(adapter.dispatch('newest_known', 'grandstand')(column, partition_by, order_by)) }}
+{%- endmacro %}
+
+{% macro default__newest_known(column, partition_by, order_by) -%}
+    first_value({{ column }} ignore nulls) over (
+        partition by {{ partition_by }} order by {{ order_by }}
+        rows between unbounded preceding and unbounded following
+    )
+{%- endmacro %}
+
+{% macro spark__newest_known(column, partition_by, order_by) -%}
+    first({{ column }}, true) over (
+        partition by {{ partition_by }} order by {{ order_by }}
+        rows between unbounded preceding and unbounded following
+    )
+{%- endmacro %}

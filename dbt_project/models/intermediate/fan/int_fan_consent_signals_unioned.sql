@@ -26,6 +26,8 @@ contacts as (
     from {{ ref('stg_email__contacts') }} as contacts
     inner join records
         on records.record_type = 'email_contact' and contacts.contact_id = records.record_id
+    -- a contact deleted from the email tool's newest snapshot states no consent any more
+    where not contacts.is_deleted_upstream
 ),
 
 email_fans as (

@@ -1,7 +1,9 @@
 -- Shopify orders with their fan and net value: Total − Refunded Amount in the order's
--- currency (0 while voided or pending), converted to the reporting currency.
+-- currency (0 while voided or pending), converted to the reporting currency. Orders set
+-- aside as anomalies in staging (stg_shop__orders.anomaly_reason) are excluded.
 with orders as (
     select * from {{ ref('stg_shop__orders') }}
+    where anomaly_reason is null
 ),
 
 fans as (

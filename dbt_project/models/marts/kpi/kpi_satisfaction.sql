@@ -87,6 +87,24 @@ levels as (
         sum(ces_responses) as ces_responses,
         sum(ces_score_sum) as ces_score_sum
     from cells
+),
+
+-- a club without survey answers still gets its overall row, with zero counts (the sums
+-- over no rows are null)
+counted as (
+    select
+        touchpoint,
+        period_type,
+        month_start,
+        coalesce(nps_responses, 0) as nps_responses,
+        coalesce(promoters, 0) as promoters,
+        coalesce(passives, 0) as passives,
+        coalesce(detractors, 0) as detractors,
+        coalesce(csat_responses, 0) as csat_responses,
+        coalesce(csat_satisfied, 0) as csat_satisfied,
+        coalesce(ces_responses, 0) as ces_responses,
+        coalesce(ces_score_sum, 0) as ces_score_sum
+    from levels
 )
 
 select
@@ -104,4 +122,4 @@ select
     cast(case when csat_responses > 0 then 100.0 * csat_satisfied / csat_responses end as double) as csat_pct,
     cast(ces_responses as integer) as ces_responses,
     cast(case when ces_responses > 0 then 1.0 * ces_score_sum / ces_responses end as double) as ces_mean
-from levels
+from counted

@@ -1,5 +1,31 @@
+{%- set snapshot_order = '_export_date desc, _source_file desc, _source_line desc' -%}
+
 with source as (
     select * from {{ source('email', 'contacts') }}
+),
+
+-- A snapshot without a column (schema drift) does not know its values: they are null in
+-- raw (an empty value is ''). Each contact keeps the value of the newest snapshot that had
+-- the column, so a dropped DATE_OF_BIRTH column erases no birth date.
+known as (
+    select
+        contact_id,
+        {{ newest_known('email', 'contact_id', snapshot_order) }} as email,
+        {{ newest_known('firstname', 'contact_id', snapshot_order) }} as firstname,
+        {{ newest_known('lastname', 'contact_id', snapshot_order) }} as lastname,
+        {{ newest_known('sms', 'contact_id', snapshot_order) }} as sms,
+        {{ newest_known('date_of_birth', 'contact_id', snapshot_order) }} as date_of_birth,
+        {{ newest_known('postcode', 'contact_id', snapshot_order) }} as postcode,
+        {{ newest_known('email_blacklisted', 'contact_id', snapshot_order) }} as email_blacklisted,
+        {{ newest_known('sms_blacklisted', 'contact_id', snapshot_order) }} as sms_blacklisted,
+        {{ newest_known('created_at', 'contact_id', snapshot_order) }} as created_at,
+        {{ newest_known('modified_at', 'contact_id', snapshot_order) }} as modified_at,
+        {{ newest_known('lists', 'contact_id', snapshot_order) }} as lists,
+        _export_date,
+        _source_file,
+        _source_line,
+        _export_date < max(_export_date) over () as is_deleted_upstream
+    from source
 ),
 
 renamed as (
@@ -16,10 +42,11 @@ renamed as (
         {{ parse_timestamp_to_utc('created_at', 'UTC') }} as created_at,
         {{ parse_timestamp_to_utc('modified_at', 'UTC') }} as modified_at,
         {{ empty_as_null('lists') }} as lists,
+        is_deleted_upstream,
         _export_date,
         _source_file,
         _source_line
-    from source
+    from known
 ),
 
 -- snapshot: the newest export, then the newest modification, holds the current contact
@@ -40,6 +67,7 @@ select
     created_at,
     modified_at,
     lists,
+    is_deleted_upstream,
     _export_date,
     _source_file,
     _source_line

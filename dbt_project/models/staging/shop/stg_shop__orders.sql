@@ -1,5 +1,6 @@
 -- One row per Shopify order: the order-level fields, which stg_shop__order_lines already
--- carried from the order's first export row.
+-- carried from the order's first export row. An order whose figures cannot be true is kept
+-- but set aside (anomaly_reason): it carries no revenue, and the night goes on.
 select
     order_id,
     order_name,
@@ -32,6 +33,9 @@ select
     tags,
     _export_date,
     _source_file,
-    _source_line
+    _source_line,
+    case
+        when refunded_amount > total then 'refund above the order total'
+    end as anomaly_reason
 from {{ ref('stg_shop__order_lines') }}
 where line_number = 1
