@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orchestration.landing import FileResult
+from orchestration.landing import LOADED, REPLACED, FileResult
 from orchestration.settings import project_var
 
 ERROR, WARNING = "error", "warning"
@@ -75,8 +75,10 @@ def assess(results: list[FileResult], policy: FilePolicy) -> list[Finding]:
                 findings.append(Finding(ERROR, r.source_file, reason))
             else:
                 findings.append(Finding(WARNING, r.source_file, share + example))
-        if r.previous_snapshot_rows and r.rows_loaded < (
-            policy.min_snapshot_row_ratio * r.previous_snapshot_rows
+        if (
+            r.status in (LOADED, REPLACED)
+            and r.previous_snapshot_rows
+            and r.rows_loaded < (policy.min_snapshot_row_ratio * r.previous_snapshot_rows)
         ):
             reason = (
                 f"snapshot of {r.rows_loaded} rows against {r.previous_snapshot_rows} in the "

@@ -79,7 +79,7 @@ def _note(r: FileResult) -> str:
         parts.append(f"new columns: {', '.join(r.new_columns)}")
     if r.missing_columns and r.status != SKIPPED:
         parts.append(f"missing columns (NULL): {', '.join(r.missing_columns)}")
-    parts += r.warnings
+    parts += r.warnings + r.notes
     return "; ".join(parts)
 
 

@@ -144,6 +144,7 @@ class FileResult:
     new_columns: list[str] = field(default_factory=list)  # columns added to the raw table
     issues: list[str] = field(default_factory=list)  # first quarantine reasons, file:line
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # facts worth recording, not warnings
     previous_snapshot_rows: int | None = None  # rows of the previous snapshot of this type
     seconds: float = 0.0
 
@@ -480,14 +481,17 @@ def _load_file(
         return result
     same_bytes = con.execute(
         f"SELECT _source_file FROM {MANIFEST_TABLE} WHERE file_type = ? AND sha256 = ? "
-        f"AND status IN ('{LOADED}', '{REPLACED}', '{EMPTY}') ORDER BY 1 LIMIT 1",
+        f"AND status IN ('{LOADED}', '{REPLACED}') ORDER BY 1 LIMIT 1",  # not header-only files
         [ft.name, scan.sha256],
     ).fetchone()
     result.replaced = bool(previous)
     if ft.kind == "snapshot":
         result.previous_snapshot_rows = _previous_snapshot_rows(con, lf)
     loader = _FileLoader(con, lf, scan, result, table_columns)
-    if same_bytes:  # a re-delivery under another name or date: counted once
+    if same_bytes and ft.kind == "snapshot":
+        # an unchanged table restated on a new night: loaded, as the state at this date
+        result.notes.append(f"the same bytes as {same_bytes[0]}: the table is unchanged")
+    elif same_bytes:  # a delta re-delivered under another name or date: counted once
         result.status = DUPLICATE
         result.warnings.append(f"the same bytes as {same_bytes[0]}, already loaded: skipped")
     elif lf.misnamed:  # every record is quarantined with the reason: nothing is lost
