@@ -932,9 +932,15 @@ def test_ingestion_assets_materialize(
     [record] = orders["files"].value.records
     assert record.data["file"] == "ticketing/orders_20261120.csv"
     assert record.data["rows_quarantined"] == 1
-    for name in ("raw/shop_orders", "raw/shop_customers"):
-        assert metadata[name]["problems"].value == 1
-        assert "shop does not exist" in metadata[name]["issues"].value
+    checks = {c.asset_key.to_user_string(): c for c in result.get_asset_check_evaluations()}
+    for name in ("raw/shop_orders", "raw/shop_customers"):  # a club without a shop: a warning
+        assert metadata[name]["problems"].value == 0
+        check = checks[name]
+        assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+        assert check.metadata["warnings"].value == ["shop/: no folder for this tool's exports"]
+    orders_check = checks["raw/ticketing_orders"]  # one bad row of two: within the allowance
+    assert orders_check.severity == dg.AssetCheckSeverity.WARN
+    assert orders_check.metadata["stops_publish"].value == []
     assert metadata["raw/email_events"]["rows_loaded"].value == 1
     assert query(home / "warehouse.duckdb", "SELECT count(*) FROM raw.ticketing_orders") == [(1,)]
 
