@@ -34,6 +34,7 @@ SEVERITIES = ("error", "warning")
 UNEXPECTED_ROWS = "unexpected_rows"
 _TYPE_ALIASES = {UNEXPECTED_ROWS: "unexpected_rows_expectation"}
 _NAME = re.compile(r"^[A-Za-z0-9_]+$")
+_VAR = re.compile(r"\{var:([A-Za-z0-9_]+)\}")
 _SUITE_KEYS = {"suite", "description", "blocking", "expectations"}
 _EXPECTATION_KEYS = {"type", "kwargs", "severity", "description"}
 # GX options that are ours to set, not a suite's.
@@ -196,13 +197,15 @@ def _load_expectation(item: Any, where: str) -> ExpectationSpec:
 
 
 def _setting(value: Any, where: str) -> Any:
-    """A kwarg written ``{var: name}`` takes the dbt var's value (dbt_project.yml), so a
-    threshold such as the quality policy's ``mostly`` has one home."""
-    if isinstance(value, dict) and set(value) == {"var"}:
-        try:
+    """A kwarg written ``{var: name}``, or ``{var:name}`` inside a query, takes the dbt var's
+    value (dbt_project.yml), so a threshold of the quality policy has one home."""
+    try:
+        if isinstance(value, dict) and set(value) == {"var"}:
             return project_var(value["var"])
-        except KeyError:
-            raise SuiteFormatError(f"{where}: no dbt var {value['var']!r}") from None
+        if isinstance(value, str):
+            return _VAR.sub(lambda m: str(project_var(m.group(1))), value)
+    except KeyError as e:
+        raise SuiteFormatError(f"{where}: no dbt var {e}") from None
     return value
 
 
