@@ -3,9 +3,9 @@
     grandstand generate --fans 5000 --seed 42 --out ~/landing
 
 builds a clean world of fans (people.py, ticketing.py, shop.py, emailing.py), writes it as
-the three tools export it night after night with their real-life defects (renderers.py,
-noise.py, exports.py, writers.py), and records what the warehouse should find
-(truth.py -> <out>/_truth/).
+the three tools export it night after night, with their real-life defects and the forms real
+exports take (renderers.py, noise.py, writers.py; `Plan` in exports.py says which file
+carries what), and records what the warehouse should find (truth.py -> <out>/_truth/).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..settings import SEEDS_DIR
 from .exports import Landing, Plan
+from .noise import read_nicknames
 from .renderers import Tools
 from .timeline import Timeline
 from .truth import write_truth
@@ -48,9 +49,9 @@ def generate(
         shutil.rmtree(out_dir / folder, ignore_errors=True)
     timeline = Timeline(end_date, nights)
     world = build_world(fans, seed, timeline, messiness, read_fx(SEEDS_DIR / "fx_rates.csv"))
-    landing = Landing(out_dir, Tools(world), Plan.for_messiness(nights, messiness), seed)
-    files = landing.write_all()
-    return write_truth(out_dir, world, files)
+    tools = Tools(world, read_nicknames(SEEDS_DIR / "first_name_nicknames.csv"))
+    landing = Landing(out_dir, tools, Plan.for_messiness(nights, messiness), seed)
+    return write_truth(out_dir, world, landing.write_all())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -54,11 +54,27 @@ def zero_pad(values, width: int) -> Strings:
     return pc.utf8_lpad(integer(values), width, "0")
 
 
-def money(cents, decimal_mark: str = ".", blank=None) -> Strings:
-    """Integer cents -> '12.50' (or '12,50' with a decimal comma)."""
+def grouped(values, separator: str) -> Strings:
+    """Whole numbers with their thousands set apart: 1234567 -> '1 234 567'."""
+    values = np.asarray(values, dtype=np.int64)
+    out = integer(values)
+    thousands = values // 1000
+    if separator and (thousands > 0).any():
+        out = pc.if_else(
+            pa.array(thousands > 0),
+            join(grouped(thousands, separator), separator, zero_pad(values % 1000, 3)),
+            out,
+        )
+    return out
+
+
+def money(cents, decimal_mark: str = ".", blank=None, thousands: str = "") -> Strings:
+    """Integer cents -> '12.50' (or '12,50' with a decimal comma; '1 234,50' with a
+    thousands separator)."""
     cents = np.asarray(cents, dtype=np.int64)
     sign = pa.array(np.where(cents < 0, "-", ""))
-    out = join(sign, integer(np.abs(cents) // 100), decimal_mark, zero_pad(np.abs(cents) % 100, 2))
+    units = grouped(np.abs(cents) // 100, thousands)
+    out = join(sign, units, decimal_mark, zero_pad(np.abs(cents) % 100, 2))
     return out if blank is None else blank_where(out, blank)
 
 
@@ -95,6 +111,12 @@ def fr_timestamp(utc, with_seconds=True, blank=None) -> Strings:
     )
     out = join(part(8, 10), "/", part(5, 7), "/", part(0, 4), " ", part(11, 16), seconds)
     return out if blank is None else blank_where(out, blank)
+
+
+def paris_iso_t(utc) -> Strings:
+    """'YYYY-MM-DDTHH:MM:SS' in Paris local time, without a zone."""
+    iso = paris_iso(utc)
+    return join(substring(iso, 0, 10), "T", substring(iso, 11, 19))
 
 
 def iso_date(days, blank=None) -> Strings:

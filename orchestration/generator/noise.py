@@ -1,4 +1,5 @@
-"""How the same fact gets written differently: name variants, phone forms, email case.
+"""How the same fact gets written differently: name variants, nicknames, phone forms,
+email case, slips in birth dates.
 
 Name variants are computed once per vocabulary word (a few hundred words, so plain Python)
 and then picked per record with vectorised indexing. Rates are scaled by `messiness`.
@@ -6,8 +7,10 @@ and then picked per record with vectorised indexing. Rates are scaled by `messin
 
 from __future__ import annotations
 
+import csv
 import unicodedata
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -72,6 +75,38 @@ def spell(codes: np.ndarray, table: np.ndarray, rng: np.random.Generator, rate: 
     return text(table[codes, kind])
 
 
+def read_nicknames(path: Path) -> list[tuple[str, str]]:
+    """seeds/first_name_nicknames.csv: (first name, short form) pairs, shared with identity
+    resolution so that both know 'Nico' may be Nicolas."""
+    with open(path, newline="", encoding="utf-8") as f:
+        return [(row["first_name"], row["nickname"]) for row in csv.DictReader(f)]
+
+
+class Nicknames:
+    """The short forms of each vocabulary first name, for vectorised picking."""
+
+    def __init__(self, words: tuple[str, ...], pairs: list[tuple[str, str]]):
+        forms: dict[str, list[str]] = {}
+        for first_name, nickname in pairs:
+            forms.setdefault(first_name, []).append(nickname)
+        self.counts = np.array([len(forms.get(w, ())) for w in words], dtype=np.int64)
+        width = max(1, int(self.counts.max(initial=0)))
+        self.table = np.empty((len(words), width), dtype=object)
+        for i, word in enumerate(words):
+            short = forms.get(word) or [word]
+            self.table[i] = (short * width)[:width]
+
+    def apply(
+        self, codes: np.ndarray, names: Strings, rng: np.random.Generator, rate: float
+    ) -> Strings:
+        """The first names `codes` index, replaced by one of their short forms ('Nico' for
+        Nicolas) with probability `rate` where the name has one."""
+        counts = self.counts[codes]
+        which = (rng.random(len(codes)) * np.maximum(counts, 1)).astype(np.int64)
+        use = chance(rng, rate, len(codes)) & (counts > 0)
+        return pc.if_else(pa.array(use), text(self.table[codes, which]), names)
+
+
 def swap(first: Strings, last: Strings, mask: np.ndarray) -> tuple[Strings, Strings]:
     """First and last name exchanged where `mask` (the fields were filled the wrong way)."""
     m = pa.array(np.asarray(mask, dtype=bool))
@@ -129,3 +164,40 @@ def drop_leading_zero(postal_codes: Strings, rng: np.random.Generator, rate: flo
         pc.fill_null(postal_codes, ""), "0"
     ).to_numpy(zero_copy_only=False)
     return pc.if_else(pa.array(lost), pc.utf8_slice_codeunits(postal_codes, 1), postal_codes)
+
+
+# Slips in a typed birth date and their rates among records that give one (x messiness).
+BIRTH_DATE_SLIPS = {"typo": 0.02, "day_month_swap": 0.015, "left_blank": 0.03}
+
+
+def birth_dates_as_typed(
+    days: np.ndarray, rng: np.random.Generator, messiness: float, not_after: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Birth dates (epoch days) as someone typed them, and where the field was left blank:
+    one digit wrong (units of the day, month or year), day and month swapped (a day <= 12
+    read the other way round), or nothing. A slip that gives no real date, or one after
+    `not_after`, is not made."""
+    days = np.asarray(days, dtype=np.int64)
+    n = len(days)
+    month_start = days.astype("datetime64[D]").astype("datetime64[M]")
+    year = month_start.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = month_start.astype(np.int64) % 12 + 1
+    day = days - month_start.astype("datetime64[D]").astype(np.int64) + 1
+    bounds = np.cumsum(list(BIRTH_DATE_SLIPS.values())) * messiness
+    kinds = np.array([*BIRTH_DATE_SLIPS, "none"])
+    slip = kinds[np.searchsorted(bounds, rng.random(n), side="right")]
+
+    typed = np.stack([day, month, year])
+    digit = rng.integers(0, 3, n)  # which field's units digit is wrong
+    units = typed[digit, np.arange(n)]
+    typed[digit, np.arange(n)] = units // 10 * 10 + (units % 10 + rng.integers(1, 10, n)) % 10
+    typed = np.where(slip == "typo", typed, np.stack([day, month, year]))
+    swapped = np.stack([month, day, year])
+    typed = np.where((slip == "day_month_swap") & (day <= 12), swapped, typed)
+
+    d, m, y = typed
+    first_of_month = ((y - 1970) * 12 + np.clip(m, 1, 12) - 1).astype("datetime64[M]")
+    start = first_of_month.astype("datetime64[D]").astype(np.int64)
+    month_length = (first_of_month + 1).astype("datetime64[D]").astype(np.int64) - start
+    real = (m >= 1) & (m <= 12) & (d >= 1) & (d <= month_length) & (start + d - 1 <= not_after)
+    return np.where(real, start + d - 1, days), slip == "left_blank"

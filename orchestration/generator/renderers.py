@@ -1,14 +1,19 @@
 """How each tool writes its records: one renderer per contract file type.
 
-A record's spelling (typo, phone form, email case, blank fields...) is drawn once, as the
-tool stored it, so a record delivered again on a later night only differs in what changed
-(status, updated_at, refunds). Renderers return pyarrow tables whose columns are the
-contract's headers in the contract's order; `timing` says when each record was created and
-last changed, from which the export layer picks each night's rows.
+A record's spelling (typo, nickname, phone form, email case, slip in a birth date, blank
+fields...) is drawn once, as the tool stored it, so a record delivered again on a later
+night only differs in what changed (status, updated_at, refunds). How a file writes its
+values can change from one file to the next (a `Style`: kickoff time in match_date,
+thousands separators, ISO timestamps); the export layer says which file does what.
+Renderers return pyarrow tables whose columns are the contract's headers in the contract's
+order; `timing` says when each record was created and last changed, from which the export
+layer picks each night's rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -24,17 +29,21 @@ from .formats import (
     flag,
     fr_date,
     fr_timestamp,
+    grouped,
     integer,
     iso_date,
     join,
     join_present,
     money,
     paris_iso,
+    paris_iso_t,
     shopify_timestamp,
     text,
     utc_iso,
 )
 from .noise import (
+    Nicknames,
+    birth_dates_as_typed,
     drop_leading_zero,
     email_case,
     phone_form_draw,
@@ -44,6 +53,7 @@ from .noise import (
     variant_table,
 )
 from .ticketing import NEVER
+from .timeline import epoch_day
 from .world import World
 
 SITE = "https://www.grandstand-fc.fr"
@@ -55,6 +65,22 @@ CACHED_VIEWS = {
     "email_contacts": "_contacts",
     "email_survey_responses": "_responses",
 }
+
+
+NICKNAME_RATE = 0.04  # of first names that have a short form, x messiness
+MISSING_PHONE_RATE = 0.03  # phones left blank on a form that usually has one, x messiness
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one file writes some of its values, when it differs from the usual."""
+
+    kickoff_time: bool = False  # match_date 'DD/MM/YYYY HH:MM' (kickoff, Paris time)
+    thousands_separator: str = ""  # ticketing amounts '1 234,50', capacity '25 000'
+    iso_timestamps: bool = False  # ticketing 'YYYY-MM-DDTHH:MM:SS' (Paris time, no zone)
+
+
+PLAIN = Style()
 
 
 def _np(values: pa.Array) -> np.ndarray:
@@ -70,12 +96,14 @@ def assemble(file_type: str, columns: dict[str, pa.Array]) -> pa.Table:
 class Tools:
     """The export views of the three tools over one clean world."""
 
-    def __init__(self, world: World):
+    def __init__(self, world: World, nicknames: Iterable[tuple[str, str]] = ()):
         self.world = world
         self.m = world.messiness
         rng = stream(world.seed, "spellings")
         self.first_spellings = variant_table(world.people.first_names, rng)
         self.last_spellings = variant_table(world.people.last_names, rng)
+        self.nicknames = Nicknames(world.people.first_names, list(nicknames))
+        self.latest_birth_day = epoch_day(world.timeline.end_date)
         self.persons = world.people.persons
         self._person_text: dict[str, pa.Array] = {}
 
@@ -84,19 +112,31 @@ class Tools:
         return stream(self.world.seed, f"render:{name}")
 
     def names(self, person: np.ndarray, rng) -> tuple[pa.Array, pa.Array]:
-        """First and last name as typed: sometimes misspelt, sometimes swapped."""
-        first = spell(
-            self.persons["first"].to_numpy()[person], self.first_spellings, rng, 0.1 * self.m
-        )
+        """First and last name as typed: sometimes misspelt, a nickname, or swapped."""
+        first_code = self.persons["first"].to_numpy()[person]
+        first = spell(first_code, self.first_spellings, rng, 0.1 * self.m)
+        first = self.nicknames.apply(first_code, first, rng, NICKNAME_RATE * self.m)
         last = spell(
             self.persons["last"].to_numpy()[person], self.last_spellings, rng, 0.1 * self.m
         )
         return swap(first, last, chance(rng, 0.03 * self.m, len(person)))
 
     def phones(self, person: np.ndarray, rng) -> pa.Array:
+        """The person's phone in the form typed, now and then left out of the form."""
         cc = self.person_column("phone_cc", person)
         digits = self.person_column("phone_digits", person)
-        return phone_forms(cc, digits, phone_form_draw(rng, len(person), self.m))
+        phone = phone_forms(cc, digits, phone_form_draw(rng, len(person), self.m))
+        return blank_where(phone, chance(rng, MISSING_PHONE_RATE * self.m, len(person)))
+
+    def birth_dates(self, person: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
+        """Birth dates (epoch days) as typed, and where the field was left blank."""
+        days = self.persons["birth_day"].to_numpy()[person]
+        return birth_dates_as_typed(days, rng, self.m, self.latest_birth_day)
+
+    @staticmethod
+    def ticketing_timestamp(utc, style: Style, with_seconds=True) -> pa.Array:
+        """The platform's 'DD/MM/YYYY HH:MM[:SS]', or ISO when the file is written so."""
+        return paris_iso_t(utc) if style.iso_timestamps else fr_timestamp(utc, with_seconds)
 
     def emails(self, values: np.ndarray, rng, rate: float = 0.06) -> pa.Array:
         return email_case(text(values), rng, rate * self.m)
@@ -136,25 +176,31 @@ class Tools:
         """Drop a file type's cached spellings once all its files are written (memory)."""
         self.__dict__.pop(CACHED_VIEWS.get(file_type, ""), None)
 
-    def render(self, file_type: str, rows: np.ndarray, cutoff: int) -> pa.Table:
+    def render(
+        self, file_type: str, rows: np.ndarray, cutoff: int, style: Style = PLAIN
+    ) -> pa.Table:
         """Records `rows` of a file type as the tool exports them on the night ending at
-        `cutoff` (state as of then)."""
-        return getattr(self, file_type)(np.asarray(rows, dtype=np.int64), cutoff)
+        `cutoff` (state as of then), in the file's `style`."""
+        return getattr(self, file_type)(np.asarray(rows, dtype=np.int64), cutoff, style)
 
     # --- ticketing ---------------------------------------------------------------------
-    def ticketing_matches(self, rows, cutoff) -> pa.Table:
+    def ticketing_matches(self, rows, cutoff, style) -> pa.Table:
         m = self.world.ticketing.matches.iloc[rows]
         return assemble(
             "ticketing_matches",
             {
                 "match_id": text(m["match_id"]),
-                "match_date": fr_date(m["match_day"]),
+                "match_date": (
+                    fr_timestamp(m["kickoff"], with_seconds=False)
+                    if style.kickoff_time
+                    else fr_date(m["match_day"])
+                ),
                 "season": text(m["season"]),
                 "competition": text(m["competition"]),
                 "opponent": text(m["opponent"]),
                 "home_away": text(m["home_away"]),
                 "venue": text(m["venue"]),
-                "capacity": integer(m["capacity"]),
+                "capacity": grouped(m["capacity"], style.thousands_separator),
             },
         )
 
@@ -166,6 +212,7 @@ class Tools:
         buyer = o["buyer"].to_numpy()
         box = (o["channel"] == "box_office").to_numpy()  # old box-office system: partial data
         first, last = self.names(buyer, rng)
+        birth_day, birth_blank = self.birth_dates(buyer, rng)
         has_address = chance(rng, np.where(box, 0.1, 0.7), n)
         country = self.persons["country"].to_numpy()[buyer]
         return {
@@ -183,9 +230,7 @@ class Tools:
             ),
             "first_name": blank_where(first, box & chance(rng, 0.5, n)),
             "last_name": last,
-            "birth_date": fr_date(
-                self.persons["birth_day"].to_numpy()[buyer], blank=~chance(rng, 0.5, n)
-            ),
+            "birth_date": fr_date(birth_day, blank=~chance(rng, 0.5, n) | birth_blank),
             "phone": blank_where(
                 self.phones(buyer, rng), ~chance(rng, np.where(box, 0.2, 0.75), n)
             ),
@@ -200,24 +245,26 @@ class Tools:
             ),
             "optin_club": flag(chance(rng, 0.6, n), "O", "N"),
             "optin_partners": flag(chance(rng, 0.2, n), "O", "N"),
-            "total_amount": money(o["total"], ","),
             "currency": text(np.full(n, "EUR", dtype=object)),
             "_with_seconds": ~box,
         }
 
-    def ticketing_orders(self, rows, cutoff) -> pa.Table:
+    def ticketing_orders(self, rows, cutoff, style) -> pa.Table:
         o = self.world.ticketing.orders
         view = self._ticket_orders
         changed = o["changed_at"].to_numpy()[rows] < cutoff
         created = o["created"].to_numpy()[rows]
         seconds = view["_with_seconds"][rows]
         columns = {k: v.take(rows) for k, v in view.items() if not k.startswith("_")}
-        columns["created_at"] = fr_timestamp(created, seconds)
-        columns["updated_at"] = fr_timestamp(
-            np.where(changed, o["changed_at"].to_numpy()[rows], created), seconds
+        columns["created_at"] = self.ticketing_timestamp(created, style, seconds)
+        columns["updated_at"] = self.ticketing_timestamp(
+            np.where(changed, o["changed_at"].to_numpy()[rows], created), style, seconds
         )
         columns["status"] = text(
             np.where(changed, o["status"].to_numpy(dtype=object)[rows], "paid")
+        )
+        columns["total_amount"] = money(
+            o["total"].to_numpy()[rows], ",", thousands=style.thousands_separator
         )
         return assemble("ticketing_orders", columns)
 
@@ -245,22 +292,24 @@ class Tools:
             "section": text(t["section"]),
             "row": text(t["row"]),
             "seat": text(t["seat"]),
-            "price": money(t["price"], ","),
             "holder_first_name": blank_where(first, ~named | only_last),
             "holder_last_name": blank_where(last, ~named),
             "holder_email": self.emails(t["holder_email"].to_numpy(dtype=object), rng),
         }
 
-    def ticketing_tickets(self, rows, cutoff) -> pa.Table:
+    def ticketing_tickets(self, rows, cutoff, style) -> pa.Table:
         t = self.world.ticketing.tickets
         columns = {k: v.take(rows) for k, v in self._tickets.items()}
         changed = t["changed_at"].to_numpy()[rows] < cutoff
         columns["status"] = text(
             np.where(changed, t["status"].to_numpy(dtype=object)[rows], "valid")
         )
+        columns["price"] = money(
+            t["price"].to_numpy()[rows], ",", thousands=style.thousands_separator
+        )
         return assemble("ticketing_tickets", columns)
 
-    def ticketing_access(self, rows, cutoff) -> pa.Table:
+    def ticketing_access(self, rows, cutoff, style) -> pa.Table:
         s = self.world.ticketing.scans.iloc[rows]
         return assemble(
             "ticketing_access",
@@ -269,7 +318,7 @@ class Tools:
                 "ticket_id": integer(s["ticket_id"]),
                 "match_id": text(s["match_id"]),
                 "gate": text(s["gate"]),
-                "scanned_at": fr_timestamp(s["scanned_at"]),
+                "scanned_at": self.ticketing_timestamp(s["scanned_at"], style),
                 "result": text(s["result"]),
             },
         )
@@ -375,7 +424,7 @@ class Tools:
             ),
         }
 
-    def shop_orders(self, rows, cutoff) -> pa.Table:
+    def shop_orders(self, rows, cutoff, style) -> pa.Table:
         """One row per line item; order-level fields on the first row of each order only."""
         shop = self.world.shop
         n_lines = np.bincount(shop.lines["order"].to_numpy(), minlength=len(shop.orders))
@@ -422,6 +471,43 @@ class Tools:
         }
         return assemble("shop_orders", columns)
 
+    def staff_test_order(self, created: int, cutoff: int) -> tuple[pa.Table, str] | None:
+        """An order a shop employee put through the till on a real customer to try it, then
+        refunded with an amount typed ten times too large (Refunded Amount > Total). It is
+        no sale of the world: a copy of the customer's latest paid order under a new name
+        and id, created at `created`. None when there is no order to copy."""
+        orders = self.world.shop.orders
+        paid = np.flatnonzero(
+            (orders["financial_status"] == "paid").to_numpy()
+            & (orders["created"].to_numpy() < cutoff)
+        )
+        if len(paid) == 0:
+            return None
+        copied = self.shop_orders(paid[-1:], cutoff, PLAIN)
+        name = f"#{1001 + len(orders)}"  # the next order number
+        shopify_id = int(orders["shopify_id"].max()) + 1_000
+        stamp = shopify_timestamp([created]).to_pylist()[0]
+        lines = copied.to_pylist()
+        for line in lines:
+            line |= {"Name": name, "Lineitem fulfillment status": "pending"}
+        lines[0] |= {
+            "Id": str(shopify_id),
+            "Created at": stamp,
+            "Paid at": stamp,
+            "Financial Status": "refunded",
+            "Fulfillment Status": "unfulfilled",
+            "Fulfilled at": None,
+            "Refunded Amount": money([10 * int(orders["total"].iloc[paid[-1]])]).to_pylist()[0],
+            "Outstanding Balance": "0.00",
+            "Payment Reference": f"c{shopify_id % 10**9}.1",
+            "Source": "pos",
+            "Employee": "Boutique Stade",
+            "Location": "Boutique du Stade",
+            "Notes": "Test caisse",
+            "Tags": "test",
+        }
+        return pa.Table.from_pylist(lines, schema=copied.schema), name
+
     @cached_property
     def _shop_customers(self) -> dict:
         c = self.world.shop.customers
@@ -464,7 +550,7 @@ class Tools:
             "Tags": text(np.full(n, None)),
         }
 
-    def shop_customers(self, rows, cutoff) -> pa.Table:
+    def shop_customers(self, rows, cutoff, style) -> pa.Table:
         """Customer snapshot; Total Spent / Total Orders as of the night."""
         shop = self.world.shop
         o = shop.orders
@@ -489,6 +575,8 @@ class Tools:
         n = len(c)
         person = c["person"].to_numpy()
         first, last = self.names(person, rng)
+        birth_day, birth_blank = self.birth_dates(person, rng)
+        birth_blank |= ~c["show_birth"].to_numpy()
         hidden = ~c["show_name"].to_numpy()
         sms_form = np.where(chance(rng, 0.5 * self.m, n), rng.integers(0, 15, n), 2)
         sms = phone_forms(
@@ -496,6 +584,7 @@ class Tools:
             self.person_column("phone_digits", person),
             sms_form,
         )
+        sms_missing = chance(rng, MISSING_PHONE_RATE * self.m, n)
         list_names = np.array(vocab.MAIL_LISTS, dtype=object)
         member = np.stack(c["lists"].to_numpy()) if n else np.zeros((0, len(list_names)), bool)
         lists = join_present(
@@ -506,21 +595,25 @@ class Tools:
             "EMAIL": self.emails(c["email"].to_numpy(dtype=object), rng, 0.02),
             "FIRSTNAME": blank_where(first, hidden),
             "LASTNAME": blank_where(last, hidden),
-            "SMS": blank_where(sms, ~chance(rng, 0.6, n)),
-            "DATE_OF_BIRTH": iso_date(
-                self.persons["birth_day"].to_numpy()[person], blank=~c["show_birth"].to_numpy()
-            ),
+            "SMS": blank_where(sms, ~chance(rng, 0.6, n) | sms_missing),
+            "DATE_OF_BIRTH": iso_date(birth_day, blank=birth_blank),
             "POSTCODE": blank_where(
                 self.person_column("postal_code", person), ~c["show_postcode"].to_numpy()
             ),
             "SMS_BLACKLISTED": flag(c["sms_blacklisted"], "Yes", "No"),
             "CREATED_AT": utc_iso(c["created"]),
             "LISTS": lists,
+            "_birth_day": birth_day,
+            "_birth_blank": birth_blank,
         }
 
-    def email_contacts(self, rows, cutoff) -> pa.Table:
+    def contact_birth_dates(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each contact's DATE_OF_BIRTH as the tool writes it (epoch day) and where blank."""
+        return self._contacts["_birth_day"], self._contacts["_birth_blank"]
+
+    def email_contacts(self, rows, cutoff, style) -> pa.Table:
         c = self.world.email.contacts
-        columns = {k: v.take(rows) for k, v in self._contacts.items()}
+        columns = {k: v.take(rows) for k, v in self._contacts.items() if not k.startswith("_")}
         blacklisted_at = c["blacklisted_at"].to_numpy()[rows]
         update = c["profile_update"].to_numpy()[rows]
         modified = np.maximum(c["created"].to_numpy()[rows], np.where(update < cutoff, update, 0))
@@ -529,7 +622,7 @@ class Tools:
         columns["MODIFIED_AT"] = utc_iso(modified)
         return assemble("email_contacts", columns)
 
-    def email_campaigns(self, rows, cutoff) -> pa.Table:
+    def email_campaigns(self, rows, cutoff, style) -> pa.Table:
         c = self.world.email.campaigns.iloc[rows]
         return assemble(
             "email_campaigns",
@@ -543,7 +636,7 @@ class Tools:
             },
         )
 
-    def email_events(self, rows, cutoff) -> pa.Table:
+    def email_events(self, rows, cutoff, style) -> pa.Table:
         email = self.world.email
         e = email.events.iloc[rows]
         campaign = e["campaign"].to_numpy()
@@ -592,7 +685,7 @@ class Tools:
             "answered_at": utc_iso(r["answered_at"]),
         }
 
-    def email_survey_responses(self, rows, cutoff) -> pa.Table:
+    def email_survey_responses(self, rows, cutoff, style) -> pa.Table:
         return assemble(
             "email_survey_responses", {k: v.take(rows) for k, v in self._responses.items()}
         )

@@ -2,9 +2,21 @@
 
 source_records.csv  which person each identity record belongs to
 persons.csv         the persons themselves
-files.csv           every contract file written, its data rows and deliberately bad rows
+files.csv           every contract file written: its data rows and deliberately bad rows,
+                    its variants (what is unusual about it: exports.Plan.variants) and,
+                    for a delta with records whose bytes are an earlier file's of its type
+                    (a re-delivery under a later date), that file (`duplicate_of`): its
+                    records count once
 clean/*.parquet     the clean model (final state as of the end date)
-expected.json       headline figures (net revenue, distinct entity counts)
+expected.json       headline figures (net revenue, distinct entity counts), and the records
+                    the warehouse must treat apart: `contacts_deleted_upstream` (CONTACT_IDs
+                    absent from the newest contacts snapshot: kept, flagged, never activated)
+                    and `anomalous_shop_orders` (order names with a refund larger than the
+                    total: set aside as no sale, so in no count, revenue or source record)
+
+Noise in person attributes (misspelt names, nicknames, phone forms, slips in birth dates,
+blank fields) is not listed: source_records.csv says whose each record is and persons.csv
+holds the true values, so every difference between the two is noise.
 """
 
 from __future__ import annotations
@@ -18,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .exports import FileRecord
+from .exports import NO_DAY, Delivery
 from .formats import integer, iso_date, text
 from .people import all_emails, phone_e164
 from .ticketing import NEVER
@@ -64,10 +76,19 @@ def source_records(world: World) -> pd.DataFrame:
     )
 
 
-def clean_tables(world: World) -> Iterator[tuple[str, pd.DataFrame]]:
+def _days(days: np.ndarray) -> pd.Series:
+    """Epoch days as dates; NO_DAY as null."""
+    known = np.asarray(days) != NO_DAY
+    dates = pd.Series(pd.to_datetime(np.where(known, days, 0), unit="D").date, dtype=object)
+    return dates.where(known, None)
+
+
+def clean_tables(world: World, delivery: Delivery) -> Iterator[tuple[str, pd.DataFrame]]:
     """The clean model, one table at a time (so that only one is in memory)."""
     t, s, e = world.ticketing, world.shop, world.email
     m = t.matches
+    deleted_upstream = np.zeros(len(e.contacts), dtype=bool)
+    deleted_upstream[delivery.contacts_deleted_upstream] = True
     ticket_match = t.tickets["match"].to_numpy()
     ticket_match_id = np.where(
         ticket_match >= 0, m["match_id"].to_numpy(dtype=object)[np.maximum(ticket_match, 0)], None
@@ -173,6 +194,10 @@ def clean_tables(world: World) -> Iterator[tuple[str, pd.DataFrame]]:
                 "email": e.contacts["email"],
                 "created_at_utc": _utc(e.contacts["created"]),
                 "email_blacklisted": e.contacts["blacklisted_at"].to_numpy() < NEVER,
+                # what the exports tell of it: the DATE_OF_BIRTH last delivered (as typed),
+                # null when no snapshot with the column gave one
+                "date_of_birth": _days(delivery.contact_birth_days),
+                "deleted_upstream": deleted_upstream,
             }
         ),
         "campaigns": lambda: pd.DataFrame(
@@ -233,8 +258,9 @@ def net_revenue(clean: dict[str, pd.DataFrame], fx: dict[str, float]) -> dict[st
     }
 
 
-def write_truth(out_dir: Path, world: World, files: list[FileRecord]) -> dict:
+def write_truth(out_dir: Path, world: World, delivery: Delivery) -> dict:
     truth = out_dir / "_truth"
+    files = delivery.files
     records = source_records(world)
     _write_csv(
         truth / "source_records.csv",
@@ -269,11 +295,13 @@ def write_truth(out_dir: Path, world: World, files: list[FileRecord]) -> dict:
             "file": text([f.path for f in files]),
             "rows": integer([f.rows for f in files]),
             "bad_rows": integer([f.bad_rows for f in files]),
+            "variants": text(["|".join(f.variants) for f in files]),
+            "duplicate_of": text([f.duplicate_of for f in files]),
         },
     )
     (truth / "clean").mkdir(parents=True, exist_ok=True)
     sizes, revenue_inputs = {}, {}
-    for name, frame in clean_tables(world):
+    for name, frame in clean_tables(world, delivery):
         pq.write_table(
             pa.Table.from_pandas(frame, preserve_index=False), truth / "clean" / f"{name}.parquet"
         )
@@ -298,6 +326,13 @@ def write_truth(out_dir: Path, world: World, files: list[FileRecord]) -> dict:
             "matches": sizes["matches"],
             "campaigns": sizes["campaigns"],
         },
+        "contacts_deleted_upstream": [
+            int(i)
+            for i in world.email.contacts["contact_id"].to_numpy()[
+                delivery.contacts_deleted_upstream
+            ]
+        ],
+        "anomalous_shop_orders": delivery.anomalous_shop_orders,
     }
     (truth / "expected.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary

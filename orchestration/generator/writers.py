@@ -1,6 +1,7 @@
-"""The two writers: delimited text (every CSV of the three tools) and JSON lines.
+"""The writers: delimited text (every CSV of the three tools), JSON lines, and a JSON array
+(what the email tool's webhook log sometimes is instead of JSON lines).
 
-Both take pyarrow tables of already formatted string columns, in chunks, and return the
+They take pyarrow tables of already formatted string columns, in chunks, and return the
 number of data records written. A garbage line can be slipped in after a given record
 (`extra_lines`): the export layer uses it for deliberately broken rows.
 """
@@ -15,6 +16,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 NEEDS_QUOTES = {";": '[;"\r\n]', ",": '[,"\r\n]'}
+# Encodings written with a byte-order mark: the mark once at the start, then the codec.
+WITH_BOM = {
+    "utf-8-sig": (codecs.BOM_UTF8, "utf-8"),
+    "utf-16": (codecs.BOM_UTF16_LE, "utf-16-le"),  # as Windows tools write "Unicode" text
+}
 
 
 def _quote(column: pa.Array, delimiter: str) -> pa.Array:
@@ -63,16 +69,21 @@ def _write(
     encoding: str,
     newline: str,
     extra_lines: dict[int, str],
+    array: bool = False,
 ) -> int:
-    """Write header and line chunks; returns the number of records (garbage excluded)."""
+    """Write header and line chunks; returns the number of records (garbage excluded).
+    With `array`, the records are the items of one JSON array, one per line."""
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = 0
+    # Lines end with a newline; array items start on their own indented line, after a comma.
+    separator = "," + newline + "  " if array else newline
     with open(path, "wb") as out:
-        if encoding == "utf-8-sig":  # the BOM once, at the start of the file
-            out.write(codecs.BOM_UTF8)
-            encoding = "utf-8"
+        bom, encoding = WITH_BOM.get(encoding, (b"", encoding))
+        out.write(bom)
         if header is not None:
             out.write((header + newline).encode(encoding))
+        if array:
+            out.write(b"[")
         for lines in chunks:
             texts = lines.to_pylist() if lines.null_count == 0 else None
             assert texts is not None, "a record rendered to null"
@@ -80,9 +91,13 @@ def _write(
                 (k for k in extra_lines if rows <= k < rows + len(texts)), reverse=True
             ):
                 texts.insert(after - rows + 1, extra_lines[after])
-            rows += len(lines)
             if texts:
-                out.write((newline.join(texts) + newline).encode(encoding))
+                lead = ("," if rows else "") + newline + "  " if array else ""
+                tail = "" if array else newline
+                out.write((lead + separator.join(texts) + tail).encode(encoding))
+            rows += len(lines)
+        if array:
+            out.write((newline + "]" + newline).encode(encoding))
     return rows
 
 
@@ -95,7 +110,8 @@ def write_delimited(
     newline: str = "\n",
     extra_lines: dict[int, str] | None = None,
 ) -> int:
-    """A CSV-like file. encoding 'utf-8-sig' writes a BOM; 'cp1252' a Windows-1252 file."""
+    """A CSV-like file. encoding 'utf-8-sig' or 'utf-16' writes a BOM; 'cp1252' a
+    Windows-1252 file."""
     header_line = delimiter.join(header)
     lines = (delimited_lines(table, delimiter) for table in chunks)
     return _write(path, header_line, lines, encoding, newline, extra_lines or {})
@@ -106,6 +122,8 @@ def write_jsonl(
     chunks: Iterable[pa.Table],
     numeric: set[str],
     extra_lines: dict[int, str] | None = None,
+    array: bool = False,
 ) -> int:
+    """JSON lines, or with `array` the same objects as one JSON array."""
     lines = (jsonl_lines(table, numeric) for table in chunks)
-    return _write(path, None, lines, "utf-8", "\n", extra_lines or {})
+    return _write(path, None, lines, "utf-8", "\n", extra_lines or {}, array)
