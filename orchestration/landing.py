@@ -341,6 +341,8 @@ class _Scan:
     encoding: str | None  # Python codec used to decode (None for a zero-byte file)
     clean: bool  # the whole file decodes strictly in that encoding
     refusal: str | None = None  # why the bytes cannot be read as a text export at all
+    has_nul: bool = False  # NUL bytes in a non-UTF-16 file: values holding one are corrupt
+    newline: str = "\n"  # "\r" for old Mac line endings (no \n at all)
 
     @property
     def label(self) -> str | None:
@@ -382,20 +384,24 @@ def _scan(path: Path, encodings: tuple[str, ...]) -> _Scan:
                 refusal = f"not valid {encoding.upper()} text"
         else:
             encoding, clean = _choose_encoding(path, encodings)
-        sha, size = hashing.result()
+        sha, size, has_nul = hashing.result()
     if size == 0:
         return _Scan(sha, 0, b"", None, True)
-    return _Scan(sha, size, bom, encoding, clean, refusal)
+    utf16 = bool(encoding and encoding.startswith("utf-16"))
+    newline = "\r" if b"\r" in head and b"\n" not in head and not utf16 else "\n"
+    return _Scan(sha, size, bom, encoding, clean, refusal, has_nul and not utf16, newline)
 
 
-def _sha256(path: Path) -> tuple[str, int]:
+def _sha256(path: Path) -> tuple[str, int, bool]:
+    """sha256, size, and whether the file holds a NUL byte."""
     digest = hashlib.sha256()
-    size = 0
+    size, has_nul = 0, False
     with open(path, "rb") as f:
         while chunk := f.read(1 << 22):
             digest.update(chunk)
             size += len(chunk)
-    return digest.hexdigest(), size
+            has_nul = has_nul or b"\x00" in chunk
+    return digest.hexdigest(), size, has_nul
 
 
 def _choose_encoding(path: Path, encodings: tuple[str, ...]) -> tuple[str, bool]:
@@ -719,7 +725,7 @@ class _FileLoader:
         if scan.bom:
             f.seek(len(scan.bom))
         if scan.clean:
-            return iter(io.TextIOWrapper(f, encoding=scan.encoding, newline="\n"))
+            return iter(io.TextIOWrapper(f, encoding=scan.encoding, newline=scan.newline))
         return _decode_lines(f, scan.encoding, len(scan.bom), self.bad_lines)
 
     def _undecodable(self, first: int, last: int) -> str | None:
@@ -896,7 +902,7 @@ class _FileLoader:
         line_numbers = pa.array(np.asarray(starts, dtype=np.int64) + first)
         batch = pa.Table.from_arrays([values, line_numbers], names=["_fields", "_source_line"])
         columns = ", ".join(f"_fields[{i}] AS {_q(name)}" for i, name in enumerate(names, 1))
-        source = f"SELECT {columns}, _source_line FROM _landing_batch"
+        source = f"SELECT {columns}, _source_line, _source_line AS _record FROM _landing_batch"
         self._submit(partial(self._check_and_insert, batch, names, raw_text, [], source))
 
     # ---- JSON lines
@@ -905,9 +911,10 @@ class _FileLoader:
         r = self.result
         decode = _DECODE
         groups: dict[tuple[str, ...], _JsonGroup] = {}  # rows by their keys as written
-        texts: dict[int, str] = {}  # line number -> line, for the raw text of bad values
+        texts: dict[int, str] = {}  # record number -> text, for the raw text of bad values
         with open(self.lf.path, "rb") as f:
-            for number, line in self._json_records(f):
+            # record numbers, not lines, identify records: array elements may share a line
+            for record, (number, line) in enumerate(self._json_records(f)):
                 if not line or line.isspace():
                     continue
                 if r.status == REFUSED:
@@ -935,7 +942,8 @@ class _FileLoader:
                     continue
                 group.rows.append(obj)
                 group.lines.append(number)
-                texts[number] = line
+                group.records.append(record)
+                texts[record] = line
                 if len(texts) >= BATCH_ROWS:
                     self._flush_jsonl(groups, texts)
                     groups, texts = {}, {}
@@ -982,21 +990,23 @@ class _FileLoader:
                 tables.append(group.table(texts))
             except UnicodeEncodeError:  # a lone surrogate escape (\ud800) in a string
                 keep = []
-                for obj, number in zip(group.rows, group.lines, strict=True):
-                    if _encodable(obj):
-                        keep.append((obj, number))
+                for entry in zip(group.rows, group.lines, group.records, strict=True):
+                    if _encodable(entry[0]):
+                        keep.append(entry)
                     else:
                         reason = "not valid JSON: a string holds a lone surrogate (\\udXXX)"
-                        self._json_reject(number, None, reason, texts.pop(number))
+                        self._json_reject(entry[1], None, reason, texts.pop(entry[2]))
                 if keep:
-                    group.rows, group.lines = (list(x) for x in zip(*keep, strict=True))
+                    group.rows, group.lines, group.records = (
+                        list(x) for x in zip(*keep, strict=True)
+                    )
                     tables.append(group.table(texts))
         if not tables:
             return
         batch = (
             tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
         )
-        names = [n for n in batch.column_names if n != "_source_line"]
+        names = [n for n in batch.column_names if n not in ("_source_line", "_record")]
         r.rows_read += batch.num_rows
         r.extra_columns += [n for n in names if n not in self.kinds and n not in self.seen]
         self.seen.update(names)
@@ -1004,8 +1014,8 @@ class _FileLoader:
         self.table_columns.update(new)  # added by the database thread, before the insert
         r.new_columns += new
 
-        def raw_text(line: int) -> str:
-            return texts[line].rstrip("\r\n")
+        def raw_text(record: int) -> str:
+            return texts[record].rstrip("\r\n")
 
         source = "SELECT * FROM _landing_batch"
         self._submit(partial(self._check_and_insert, batch, names, raw_text, new, source))
@@ -1022,12 +1032,15 @@ class _FileLoader:
     ) -> tuple[int, list[_Entry]]:
         """Insert the rows whose values have the contract's form; return the count loaded
         and the quarantine entries of the others. ``source`` is the SELECT that turns the
-        registered batch into the file's columns and _source_line."""
+        registered batch into the file's columns, _source_line and _record (what identifies
+        a record in the batch for ``raw_text``)."""
         con = self.con
         for name in new_columns:  # schema evolution of JSON lines: keys seen in this batch
             con.execute(f"ALTER TABLE {self.ft.raw_table} ADD COLUMN {_q(name)} VARCHAR")
         rules = self.ft.column_rules
-        checked = [name for name in names if name in rules]
+        required = {_raw_name(c) for c in self.ft.required}
+        # typed and required columns; every column of a file holding NUL bytes
+        checked = [n for n in names if n in rules or n in required or self.scan.has_nul]
         entries: list[_Entry] = []
         con.register("_landing_batch", batch)
         try:
@@ -1035,12 +1048,19 @@ class _FileLoader:
                 # One pass: typed values made canonical, and the problem of each bad one.
                 columns, problems = [], []
                 for i, name in enumerate(checked):
-                    value, problem = normalise_sql(_q(name), rules[name])
                     col = _q(name)
+                    value, problem = normalise_sql(col, rules[name]) if name in rules else (col, "")
+                    if self.scan.has_nul:
+                        problem = (
+                            f"CASE WHEN contains({col}, chr(0)) THEN "
+                            f"'holds a NUL byte (a corrupt export?)' ELSE {problem or 'NULL'} END"
+                        )
                     blank = f"{col} IS NULL OR trim({col}) = ''"
+                    missing = "'is empty, but the contract requires a value'"
                     columns.append(f"CASE WHEN {blank} THEN {col} ELSE {value} END AS _value{i}")
                     problems.append(
-                        f"CASE WHEN {blank} THEN NULL ELSE {problem} END AS _problem{i}"
+                        f"CASE WHEN {blank} THEN {missing if name in required else 'NULL'} "
+                        f"ELSE {problem or 'NULL'} END AS _problem{i}"
                     )
                 con.execute(
                     "CREATE OR REPLACE TEMP TABLE _landing_checked AS SELECT *, "
@@ -1048,19 +1068,19 @@ class _FileLoader:
                 )
                 any_problem = " OR ".join(f"_problem{i} IS NOT NULL" for i in range(len(checked)))
                 failing = con.execute(
-                    f"SELECT _source_line, {', '.join(map(_q, checked))}, "
+                    f"SELECT _record, _source_line, {', '.join(map(_q, checked))}, "
                     f"{', '.join(f'_problem{i}' for i in range(len(checked)))} "
                     f"FROM _landing_checked WHERE {any_problem} ORDER BY 1"
                 ).fetchall()
                 k = len(checked)
-                for line, *row in failing:
+                for record, line, *row in failing:
                     bad = [
                         (name, value, problem)
                         for name, value, problem in zip(checked, row[:k], row[k:], strict=True)
                         if problem is not None
                     ]
-                    reason = "; ".join(f"column {n}: {v!r} {p}" for n, v, p in bad)
-                    entries.append((line, bad[0][0], reason, raw_text(line)))
+                    reason = "; ".join(f"column {n}: {(v or '')!r} {p}" for n, v, p in bad)
+                    entries.append((line, bad[0][0], reason, raw_text(record)))
                 index = {name: i for i, name in enumerate(checked)}
                 selected = ", ".join(
                     f"_value{index[n]} AS {_q(n)}" if n in index else _q(n) for n in names
@@ -1069,6 +1089,8 @@ class _FileLoader:
                     f"SELECT {selected}, _source_line FROM _landing_checked "
                     f"WHERE NOT ({any_problem})"
                 )
+            else:
+                source = f"SELECT * EXCLUDE (_record) FROM ({source})"
             con.execute(
                 f"INSERT INTO {self.ft.raw_table} BY NAME SELECT *, ? AS _source_file, "
                 f"? AS _file_sha256, ? AS _export_date, ? AS _loaded_at FROM ({source})",
@@ -1146,13 +1168,15 @@ class _JsonGroup:
         present = {_raw_name(k) for k in keys}
         self.missing = next((c for c in required if _raw_name(c) not in present), None)
         self.rows: list[dict[str, Any]] = []
-        self.lines: list[int] = []
+        self.lines: list[int] = []  # physical line each record starts on
+        self.records: list[int] = []  # record numbers, keys of the texts
 
     def table(self, texts: dict[int, str]) -> pa.Table:
         by_name = {_raw_name(k): k for k in self.keys}  # two keys, one name: the last
         arrays = [self._column(key, texts) for key in by_name.values()]
         arrays.append(pa.array(self.lines, pa.int64()))
-        return pa.Table.from_arrays(arrays, names=[*by_name, "_source_line"])
+        arrays.append(pa.array(self.records, pa.int64()))
+        return pa.Table.from_arrays(arrays, names=[*by_name, "_source_line", "_record"])
 
     def _column(self, key: str, texts: dict[int, str]) -> pa.Array:
         """Values as text: strings and numbers as written, null -> NULL, true/false,
@@ -1165,8 +1189,8 @@ class _JsonGroup:
                 [
                     v
                     if v is None or type(v) is str
-                    else _dump(v if type(v) is bool else _DECODE_NUMBERS(texts[line])[key])
-                    for v, line in zip(values, self.lines, strict=True)
+                    else _dump(v if type(v) is bool else _DECODE_NUMBERS(texts[record])[key])
+                    for v, record in zip(values, self.records, strict=True)
                 ],
                 pa.string(),
             )

@@ -9,10 +9,7 @@ folder and warehouse and also checks the books of every file it met:
 - rows_read == rows_loaded + rows_quarantined, in the result and in raw._file_manifest;
 - the manifest row says what the FileResult says (a failed file is there with its error);
 - nothing is lost: a file's loaded rows are in its raw table, its quarantined rows in
-  raw._quarantine, and no line is in both.
-
-KNOWN_WRONG holds the cases where the loader's behaviour looked wrong: their expectation is
-what it should do, and they are marked xfail (strict) until it does.
+  raw._quarantine, and no line is in both (JSON arrays aside: elements may share a line).
 """
 
 from __future__ import annotations
@@ -331,16 +328,42 @@ CASES: dict[str, Case] = {
         ORDERS_FILE,
         lines(ORDERS_HEADER, order("T1", first_name="So\x00phie"), order("T2")),
         "loaded",
-        (2, 2, 0),
-        raw=("order_id, first_name", [("T1", "So\x00phie"), ("T2", "Sophie")]),
+        (2, 1, 1),
+        quarantined=((2, "first_name", "column first_name: 'So\\x00phie' holds a NUL byte"),),
+        raw=("order_id, first_name", [("T2", "Sophie")]),
     ),
     "nul-byte-in-an-amount": one(
         ORDERS_FILE,
         lines(ORDERS_HEADER, order("T1", total_amount="42,5\x000"), order("T2")),
         "loaded",
         (2, 1, 1),
-        quarantined=((2, "total_amount", f"column total_amount: '42,5\\x000' {NUMBER}"),),
+        quarantined=((2, "total_amount", "column total_amount: '42,5\\x000' holds a NUL byte"),),
         raw=("order_id", [("T2",)]),
+    ),
+    "empty-required-value": one(
+        ORDERS_FILE,
+        lines(ORDERS_HEADER, order("", first_name="Nobody"), order("T2")),
+        "loaded",
+        (2, 1, 1),
+        quarantined=(
+            (2, "order_id", "column order_id: '' is empty, but the contract requires a value"),
+        ),
+        raw=("order_id", [("T2",)]),
+    ),
+    "json-null-in-a-required-key": one(
+        EVENTS_FILE,
+        '{"id": null, "event": "opened"}\n{"id": 2, "event": "opened"}\n',
+        "loaded",
+        (2, 1, 1),
+        quarantined=((1, "id", "column id: '' is empty, but the contract requires a value"),),
+        raw=("id", [("2",)]),
+    ),
+    "old-mac-line-endings": one(
+        ORDERS_FILE,
+        lines(ORDERS_HEADER, order("T1"), order("T2"), eol="\r"),
+        "loaded",
+        (2, 2, 0),
+        raw=("order_id, _source_line", [("T1", 2), ("T2", 3)]),
     ),
     # -------------------------------------------------------- lines and quoting
     "crlf-line-endings": one(
@@ -870,11 +893,11 @@ CASES: dict[str, Case] = {
     ),
 }
 
-# Cases where the loader looked wrong: the expectation is what it should do; each is
-# reported (issue 8) and marked xfail (strict: a fix makes it pass, then move it to CASES).
+# JSON arrays written on one line (json.dumps' default): the elements share line 1, and
+# each keeps its own text (nested values, quarantined records).
 ONE_LINE_ARRAY = '[{"id": 1, "event": "opened", "tag": {"a": 1}}, {"id": 2, "event": "opened"'
-KNOWN_WRONG: dict[str, tuple[Case, str]] = {
-    "json-array-on-one-line-mixes-elements": (
+CASES |= {
+    "json-array-on-one-line-keeps-each-element": (
         one(
             EVENTS_FILE,
             ONE_LINE_ARRAY + ', "tag": {"b": 2}}]\n',
@@ -882,10 +905,9 @@ KNOWN_WRONG: dict[str, tuple[Case, str]] = {
             (2, 2, 0),
             "a JSON array",
             raw=("id, tag, _source_line", [("1", '{"a": 1}', 1), ("2", '{"b": 2}', 1)]),
-        ),
-        "elements on one line share one text by line number: element 1 gets element 2's tag",
+        )
     ),
-    "json-array-on-one-line-quarantines-the-wrong-text": (
+    "json-array-on-one-line-quarantines-its-own-text": (
         one(
             EVENTS_FILE,
             '[{"id": "x1", "event": "opened"}, {"id": 2, "event": "opened"}]\n',
@@ -895,17 +917,13 @@ KNOWN_WRONG: dict[str, tuple[Case, str]] = {
             quarantined=((1, "id", "column id: 'x1' is not a whole number"),),
             records=('{"id": "x1", "event": "opened"}',),
             raw=("id, _source_line", [("2", 1)]),
-        ),
-        "the raw_record of element 1 is the text of element 2 (same line number)",
+        )
     ),
 }
 
 
 def _params() -> list:
-    params = [pytest.param(case, id=name) for name, case in CASES.items()]
-    for name, (case, why) in KNOWN_WRONG.items():
-        params.append(pytest.param(case, id=name, marks=pytest.mark.xfail(reason=why, strict=True)))
-    return params
+    return [pytest.param(case, id=name) for name, case in CASES.items()]
 
 
 # --------------------------------------------------------------------------- test
@@ -1058,4 +1076,4 @@ def test_bad_input(case: Case, tmp_path: Path) -> None:
 
 
 def test_the_corpus_is_big_enough() -> None:
-    assert len(CASES) + len(KNOWN_WRONG) >= 32
+    assert len(CASES) >= 32

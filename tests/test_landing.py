@@ -20,7 +20,6 @@ import pytest
 
 from orchestration import landing as landing_module
 from orchestration.contract import FILE_TYPES, FILE_TYPES_BY_NAME, LINEAGE_COLUMNS
-from orchestration.value_kinds import KINDS
 from orchestration.landing import (
     LandingError,
     discover,
@@ -28,6 +27,7 @@ from orchestration.landing import (
     load_landing,
     newest_export_date,
 )
+from orchestration.value_kinds import KINDS
 
 ORDERS = FILE_TYPES_BY_NAME["ticketing_orders"]
 CONTACTS = FILE_TYPES_BY_NAME["email_contacts"]
