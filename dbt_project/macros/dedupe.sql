@@ -32,3 +32,11 @@
         rows between unbounded preceding and unbounded following
     )
 {%- endmacro %}
+
+{#- A snapshot's columns, each with its newest known value per key (see newest_known): a
+    column a newer snapshot lacked keeps the value of the newest snapshot that had it. -#}
+{% macro newest_known_columns(columns, partition_by, order_by='_export_date desc, _source_file desc, _source_line desc') -%}
+    {%- for column in columns %}
+    {{ newest_known(column, partition_by, order_by) }} as {{ column }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}

@@ -1,5 +1,3 @@
-{%- set snapshot_order = '_export_date desc, _source_file desc, _source_line desc' -%}
-
 with source as (
     select * from {{ source('email', 'contacts') }}
 ),
@@ -10,17 +8,10 @@ with source as (
 known as (
     select
         contact_id,
-        {{ newest_known('email', 'contact_id', snapshot_order) }} as email,
-        {{ newest_known('firstname', 'contact_id', snapshot_order) }} as firstname,
-        {{ newest_known('lastname', 'contact_id', snapshot_order) }} as lastname,
-        {{ newest_known('sms', 'contact_id', snapshot_order) }} as sms,
-        {{ newest_known('date_of_birth', 'contact_id', snapshot_order) }} as date_of_birth,
-        {{ newest_known('postcode', 'contact_id', snapshot_order) }} as postcode,
-        {{ newest_known('email_blacklisted', 'contact_id', snapshot_order) }} as email_blacklisted,
-        {{ newest_known('sms_blacklisted', 'contact_id', snapshot_order) }} as sms_blacklisted,
-        {{ newest_known('created_at', 'contact_id', snapshot_order) }} as created_at,
-        {{ newest_known('modified_at', 'contact_id', snapshot_order) }} as modified_at,
-        {{ newest_known('lists', 'contact_id', snapshot_order) }} as lists,
+        {{ newest_known_columns(
+            ['email', 'firstname', 'lastname', 'sms', 'date_of_birth', 'postcode',
+             'email_blacklisted', 'sms_blacklisted', 'created_at', 'modified_at', 'lists'],
+            'contact_id') }},
         _export_date,
         _source_file,
         _source_line,

@@ -2,6 +2,24 @@ with source as (
     select * from {{ source('shop', 'customers') }}
 ),
 
+-- a column missing from a newer snapshot is unknown there, not erased (see stg_email__contacts)
+known as (
+    select
+        customer_id,
+        {{ newest_known_columns(
+            ['first_name', 'last_name', 'email', 'accepts_email_marketing',
+             'accepts_sms_marketing', 'default_address_company', 'default_address_address1',
+             'default_address_address2', 'default_address_city',
+             'default_address_province_code', 'default_address_country_code',
+             'default_address_zip', 'default_address_phone', 'phone', 'total_spent',
+             'total_orders', 'note', 'tax_exempt', 'tags'],
+            'customer_id') }},
+        _export_date,
+        _source_file,
+        _source_line
+    from source
+),
+
 renamed as (
     select
         {{ empty_as_null('customer_id') }} as customer_id,
@@ -28,7 +46,7 @@ renamed as (
         _export_date,
         _source_file,
         _source_line
-    from source
+    from known
 ),
 
 -- snapshot: the newest export holds the current customer

@@ -2,6 +2,19 @@ with source as (
     select * from {{ source('ticketing', 'matches') }}
 ),
 
+-- a column missing from a newer snapshot is unknown there, not erased (see stg_email__contacts)
+known as (
+    select
+        match_id,
+        {{ newest_known_columns(
+            ['match_date', 'season', 'competition', 'opponent', 'home_away', 'venue', 'capacity'],
+            'match_id') }},
+        _export_date,
+        _source_file,
+        _source_line
+    from source
+),
+
 renamed as (
     select
         {{ empty_as_null('match_id') }} as match_id,
@@ -17,7 +30,7 @@ renamed as (
         _export_date,
         _source_file,
         _source_line
-    from source
+    from known
 ),
 
 -- snapshot: the newest export holds the current fixture
