@@ -44,14 +44,16 @@ iteration_0 as (
 
 {% for i in range(1, var('identity_em_iterations') + 1) %}
     iteration_{{ i }} as (
+        -- summed as decimals, which is exact: floating-point addition is not associative and
+        -- the engine adds rows in any order, so the prior changed in its last bits run to run
         select
-            sum(
+            sum(cast(
                 likelihoods.pair_count * iteration_{{ i - 1 }}.prior_match * likelihoods.match_likelihood
                 / (
                     iteration_{{ i - 1 }}.prior_match * likelihoods.match_likelihood
                     + (1 - iteration_{{ i - 1 }}.prior_match) * likelihoods.non_match_likelihood
-                )
-            ) / sum(likelihoods.pair_count) as prior_match
+                ) as decimal(38, 18)
+            )) / sum(likelihoods.pair_count) as prior_match
         from likelihoods
         cross join iteration_{{ i - 1 }}
     ),

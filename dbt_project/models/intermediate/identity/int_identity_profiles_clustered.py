@@ -83,9 +83,12 @@ def model(dbt, session):
         .order("profile_id")
         .to_arrow_table()
     )
+    # A total order: one pair can be linked by several rules, or by one rule through several
+    # orders (evidence); rule and evidence break that tie, so the same link is applied (and
+    # quoted as the explanation) every run.
     links = (
         dbt.ref("int_identity_links_unioned")
-        .order("priority, match_probability desc, profile_id_a, profile_id_b")
+        .order("priority, match_probability desc, profile_id_a, profile_id_b, link_rule, evidence")
         .to_arrow_table()
     )
     cannot = (

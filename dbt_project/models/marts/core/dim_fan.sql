@@ -1,6 +1,7 @@
 -- One row per fan: the golden record. Survivorship per attribute (seeds/
 -- identity_source_trust.csv): the value from the most trusted record type, then the most
--- recent record, then the most complete record, among the fan's records carrying one.
+-- recent record, then the most complete record, then the greatest record key, among the
+-- fan's records carrying one.
 with records as (
     select * from {{ ref('int_identity_records_clustered') }}
 ),
@@ -22,22 +23,34 @@ ranked as (
         + (case when records.first_name is not null then 1 else 0 end) as survivorship_rank
     from records
     left join trust on records.record_type = trust.record_type
+),
+
+-- Records can rank equal (same trust, time and completeness: two undated shop accounts, two
+-- tickets of one order) yet carry different values: the record key breaks the tie, or the
+-- engine would pick a different email from run to run.
+ordered as (
+    select
+        *,
+        row_number() over (
+            partition by fan_id order by survivorship_rank, record_type, record_id
+        ) as survivorship_order
+    from ranked
 )
 
 select
     fan_id,
     min(fan_id_issued_on) as fan_id_issued_on,
-    {{ latest_non_null('first_name', 'survivorship_rank') }} as first_name,
-    {{ latest_non_null('last_name', 'survivorship_rank') }} as last_name,
-    {{ latest_non_null('email_normalized', 'survivorship_rank') }} as email,
-    {{ latest_non_null('phone_e164', 'survivorship_rank') }} as phone,
-    {{ latest_non_null('birth_date', 'survivorship_rank') }} as birth_date,
-    {{ latest_non_null('postal_code_std', 'survivorship_rank') }} as postal_code,
+    {{ latest_non_null('first_name', 'survivorship_order') }} as first_name,
+    {{ latest_non_null('last_name', 'survivorship_order') }} as last_name,
+    {{ latest_non_null('email_normalized', 'survivorship_order') }} as email,
+    {{ latest_non_null('phone_e164', 'survivorship_order') }} as phone,
+    {{ latest_non_null('birth_date', 'survivorship_order') }} as birth_date,
+    {{ latest_non_null('postal_code_std', 'survivorship_order') }} as postal_code,
     min(record_at) as first_seen_at,
     max(record_at) as last_seen_at,
     count(*) as source_record_count,
     max(case when record_type in ('ticketing_account', 'ticketing_order') then 1 else 0 end) = 1 as is_ticketing_buyer,
     max(case when record_type in ('shop_customer', 'shop_order') then 1 else 0 end) = 1 as is_shop_customer,
     max(case when record_type = 'email_contact' then 1 else 0 end) = 1 as is_email_contact
-from ranked
+from ordered
 group by fan_id

@@ -9,6 +9,19 @@ with records as (
     select * from {{ ref('int_identity_records_clustered') }}
 ),
 
+-- records that changed fan id; many score alike (every account link scores 1): the record
+-- key breaks the tie (greatest wins), so the evidence quoted is the same every run
+moved_records as (
+    select
+        *,
+        row_number() over (
+            partition by previous_fan_id, fan_id
+            order by match_score asc nulls first, record_type asc, record_id asc
+        ) as evidence_order
+    from records
+    where previous_fan_id is not null and previous_fan_id <> fan_id
+),
+
 current_ids as (
     select distinct fan_id from records
 ),
@@ -18,9 +31,8 @@ moves as (
         previous_fan_id as old_fan_id,
         fan_id as new_fan_id,
         count(*) as records_moved,
-        {{ latest_non_null('match_evidence', 'match_score') }} as evidence
-    from records
-    where previous_fan_id is not null and previous_fan_id <> fan_id
+        {{ latest_non_null('match_evidence', 'evidence_order') }} as evidence
+    from moved_records
     group by previous_fan_id, fan_id
 )
 
