@@ -25,6 +25,7 @@ import pytest
 
 from orchestration.contract import FILE_TYPES_BY_NAME, FileType, match_file
 from orchestration.landing import load_file_type
+from tests.test_landing import order_line as order  # a valid ticketing order record
 
 ORDERS = FILE_TYPES_BY_NAME["ticketing_orders"]
 MATCHES = FILE_TYPES_BY_NAME["ticketing_matches"]
@@ -52,33 +53,6 @@ def _record(ft: FileType, defaults: dict[str, str], values: dict[str, str]) -> s
     row = {**defaults, **values}
     assert list(row) == list(ft.raw_columns), "keyword arguments must be contract columns"
     return (ft.delimiter or ",").join(row.values())
-
-
-def order(order_id: str = "T1", **values: str) -> str:
-    """A valid ticketing order record (';', decimal comma); keywords replace columns."""
-    defaults = {
-        "order_id": order_id,
-        "account_id": "A1",
-        "created_at": "05/10/2025 14:03:27",
-        "updated_at": "05/10/2025 14:03:27",
-        "status": "paid",
-        "sales_channel": "web",
-        "email": "sophie.gallas@example.fr",
-        "civility": "Mme",
-        "first_name": "Sophie",
-        "last_name": "Gallas",
-        "birth_date": "12/03/1984",
-        "phone": "06 12 34 56 78",
-        "address": "3 rue de la Paix",
-        "postal_code": "75008",
-        "city": "Paris",
-        "country": "FR",
-        "optin_club": "O",
-        "optin_partners": "N",
-        "total_amount": "42,50",
-        "currency": "EUR",
-    }
-    return _record(ORDERS, defaults, values)
 
 
 def match(match_id: str = "M1", **values: str) -> str:
