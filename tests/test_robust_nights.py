@@ -9,6 +9,7 @@ import io
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from orchestration.contract import FILE_TYPES_BY_NAME
@@ -95,3 +96,57 @@ def test_a_club_without_surveys_and_with_an_anomalous_order_publishes(tmp_path: 
             "select anomaly_reason from staging.stg_shop__orders where order_name = ?",
             [ANOMALOUS_ORDER],
         ).fetchall() == [("refund above the order total",)]
+
+
+# ------------------------------------ the generator's real-world variants, against its truth
+
+
+def _warehouse_rows(nightly, sql: str) -> list[tuple]:
+    with duckdb.connect(str(nightly.warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.mark.e2e
+def test_kickoff_times_in_match_date_become_kickoff_at(nightly):
+    truth = pd.read_parquet(nightly.truth.clean("matches"))
+    expected = {
+        (m, k.tz_convert("UTC").tz_localize(None).to_pydatetime())
+        for m, k in zip(truth.match_id, truth.kickoff_utc, strict=True)
+    }
+    actual = set(
+        _warehouse_rows(nightly, "select match_id, kickoff_at from staging.stg_ticketing__matches")
+    )
+    assert actual == expected
+
+
+@pytest.mark.e2e
+def test_contacts_deleted_upstream_are_flagged_and_birth_dates_survive_a_dropped_column(nightly):
+    truth = pd.read_parquet(nightly.truth.clean("contacts"))
+    deleted = set(nightly.truth.expected["contacts_deleted_upstream"])
+    assert deleted  # the generator placed some
+    assert set(truth.contact_id[truth.deleted_upstream]) == deleted
+    rows = _warehouse_rows(
+        nightly,
+        "select cast(contact_id as integer), is_deleted_upstream, birth_date "
+        "from staging.stg_email__contacts",
+    )
+    assert {c for c, flagged, _ in rows if flagged} == deleted
+    births = dict(zip(truth.contact_id, pd.to_datetime(truth.date_of_birth).dt.date, strict=True))
+    assert {c: b for c, _, b in rows} == {c: (None if pd.isna(b) else b) for c, b in births.items()}
+
+
+@pytest.mark.e2e
+def test_anomalous_shop_orders_are_set_aside_and_the_night_publishes(nightly):
+    expected = set(nightly.truth.expected["anomalous_shop_orders"])
+    assert expected and nightly.results[-1].success
+    flagged = _warehouse_rows(
+        nightly, "select order_name from staging.stg_shop__orders where anomaly_reason is not null"
+    )
+    assert {name for (name,) in flagged} == expected
+    with duckdb.connect(str(nightly.published), read_only=True) as con:
+        shown = con.execute(
+            "select count(*) from marts.fct_shop_orders where order_name in "
+            f"({', '.join('?' * len(expected))})",
+            sorted(expected),
+        ).fetchone()
+    assert shown == (0,)
