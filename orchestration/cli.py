@@ -33,21 +33,38 @@ def cmd_run(args: argparse.Namespace) -> int:
         os.environ["GRANDSTAND_LANDING"] = str(Path(args.landing).resolve())
     if args.as_of:
         os.environ["GRANDSTAND_AS_OF"] = args.as_of
+    from orchestration.runs import RunInProgress, exclusive_run_lock
+
+    try:
+        with exclusive_run_lock(paths().home):
+            return _run_nightly()
+    except RunInProgress as busy:
+        print(busy, file=sys.stderr)
+        return os.EX_TEMPFAIL  # "try again later"
+
+
+def _run_nightly() -> int:
+    """The nightly job in this process; the caller holds the run lock."""
     _prepare_dagster_home()
 
     import dagster as dg
 
-    from orchestration.definitions import defs
-    from orchestration.summary import format_summary, summarize
+    from orchestration.runs import cli_run_tags
 
-    landing = paths().landing
-    if not landing.is_dir():
-        print(f"Landing folder not found: {landing} (set GRANDSTAND_LANDING)", file=sys.stderr)
-        return 2
     started = time.monotonic()
     with dg.DagsterInstance.get() as instance:
+        # First, before anything that can fail: a dead run must not keep the run slot.
+        _fail_interrupted_runs(instance)
+
+        from orchestration.definitions import defs
+        from orchestration.summary import format_summary, summarize
+
+        landing = paths().landing
+        if not landing.is_dir():
+            print(f"Landing folder not found: {landing} (set GRANDSTAND_LANDING)", file=sys.stderr)
+            return 2
         result = defs.resolve_job_def("nightly").execute_in_process(
-            instance=instance, raise_on_error=False
+            instance=instance, raise_on_error=False, tags=cli_run_tags()
         )
         summary = summarize(instance, result.run_id, paths())
     print(format_summary(summary))
@@ -57,6 +74,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_ui(args: argparse.Namespace) -> int:
     home = _prepare_dagster_home()
+    _fail_interrupted_runs_unless_one_is_alive()
     dagster = Path(sys.executable).parent / "dagster"
     command = [
         str(dagster),
@@ -70,6 +88,26 @@ def cmd_ui(args: argparse.Namespace) -> int:
     ]
     print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={home})")
     return subprocess.call(command)
+
+
+def _fail_interrupted_runs(instance) -> None:
+    from orchestration.runs import fail_interrupted_runs
+
+    for run_id in fail_interrupted_runs(instance):
+        print(f"Run {run_id} was left unfinished by a grandstand run that died: marked failed.")
+
+
+def _fail_interrupted_runs_unless_one_is_alive() -> None:
+    """The UI's schedule and sensor must not queue behind a run whose process died."""
+    import dagster as dg
+
+    from orchestration.runs import RunInProgress, exclusive_run_lock
+
+    try:
+        with exclusive_run_lock(paths().home), dg.DagsterInstance.get() as instance:
+            _fail_interrupted_runs(instance)
+    except RunInProgress:
+        pass  # a grandstand run is alive: its run is not interrupted
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -164,6 +164,9 @@ def _write_release(warehouse: Path, staging: Path, schemas: list[str]) -> list[P
     # wrote them; the new file is attached read-write under an alias no dbt relation uses.
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.execute("SET enable_progress_bar = false")
+        # Same data, same bytes: rows are written sorted (dbt's parallel joins leave them in
+        # any order), and scans and COPY keep that order (DuckDB's default, made explicit).
+        con.execute("SET preserve_insertion_order = true")
         catalog = con.execute("SELECT current_database()").fetchone()[0]
         found = con.execute(
             """
@@ -193,7 +196,7 @@ def _write_release(warehouse: Path, staging: Path, schemas: list[str]) -> list[P
             for schema, name in found:
                 src = f"{_ident(catalog)}.{_ident(schema)}.{_ident(name)}"
                 dst = f"{alias}.{_ident(schema)}.{_ident(name)}"
-                con.execute(f"CREATE TABLE {dst} AS SELECT * FROM {src}")
+                con.execute(f"CREATE TABLE {dst} AS SELECT * FROM {src} ORDER BY ALL")
                 rows = con.execute(f"SELECT count(*) FROM {dst}").fetchone()[0]
                 parquet = parquet_dir / f"{name}.parquet"
                 con.execute(

@@ -90,3 +90,34 @@ def test_unconflicted_components_are_clusters_and_ids_are_their_smallest_profile
         [("p2", "p3", 0.99), ("p1", "p2", 0.98), ("q1", "q2", 0.96)],
     )
     assert result == {"p1": "p1", "p2": "p1", "p3": "p1", "q1": "q1", "q2": "q1"}
+
+
+def test_a_pair_linked_through_several_orders_is_explained_the_same_whatever_the_row_order():
+    # a ticket holder named like the buyer of two of that buyer's orders: two equal links
+    links = [
+        ("h", "b", "holder_is_buyer", 1.0, "ticket holder named like the buyer of order 2", 1),
+        ("h", "b", "holder_is_buyer", 1.0, "ticket holder named like the buyer of order 1", 1),
+        ("h", "b", "same_ticketing_account", 1.0, "same ticketing account A1", 1),
+    ]
+
+    def explanations(rows):
+        con = duckdb.connect()
+        con.execute(
+            "create table int_identity_profiles_grouped (profile_id varchar, birth_date date)"
+        )
+        con.execute("insert into int_identity_profiles_grouped values ('b', null), ('h', null)")
+        con.execute(
+            "create table int_identity_links_unioned (profile_id_a varchar, profile_id_b varchar,"
+            " link_rule varchar, match_probability double, evidence varchar, priority int)"
+        )
+        con.executemany("insert into int_identity_links_unioned values (?, ?, ?, ?, ?, ?)", rows)
+        con.execute(
+            "create table int_identity_pairs_scored (profile_id_a varchar, profile_id_b varchar,"
+            " is_cannot_link boolean)"
+        )
+        table = clustering.model(FakeDbt(con), con)
+        return table.select(["profile_id", "link_rule", "link_evidence"]).to_pylist()
+
+    explained = explanations(links)
+    assert explanations(links[::-1]) == explained
+    assert explanations(links[1:] + links[:1]) == explained
