@@ -614,10 +614,8 @@ def test_outing_group_sizes_and_company_follow_the_tickets(fan_warehouse):
 
 
 def parse_paris(text: pd.Series) -> pd.Series:
-    """Ticketing wall-clock text (DD/MM/YYYY HH:MM[:SS], Europe/Paris) to UTC."""
-    text = text.str.strip()
-    local = pd.to_datetime(text, format="%d/%m/%Y %H:%M:%S", errors="coerce")
-    local = local.fillna(pd.to_datetime(text, format="%d/%m/%Y %H:%M", errors="coerce"))
+    """Ticketing wall-clock text in raw (canonical YYYY-MM-DD HH:MM:SS, Europe/Paris) to UTC."""
+    local = pd.to_datetime(text.str.strip(), format="%Y-%m-%d %H:%M:%S", errors="coerce")
     return local.dt.tz_localize(PARIS, ambiguous=False, nonexistent="shift_forward").dt.tz_convert(
         "UTC"
     )
@@ -676,7 +674,7 @@ def test_no_fan_who_withdrew_email_consent_is_contacted_by_email(fan_warehouse):
         .groupby("contact_id")
         .tail(1)
     )
-    contacts = contacts[contacts["email_blacklisted"].str.strip().str.lower() == "yes"]
+    contacts = contacts[contacts["email_blacklisted"] == "true"]  # canonical booleans in raw
     people = wh.truth("contacts")[["contact_id", "person_id"]].astype({"contact_id": str})
     blacklisted = contacts.merge(people, on="contact_id")
     blacklisted = blacklisted.assign(at=pd.to_datetime(blacklisted["modified_at"], utc=True))
@@ -690,9 +688,9 @@ def test_no_fan_who_withdrew_email_consent_is_contacted_by_email(fan_warehouse):
         " from raw.ticketing_orders"
     )
     orders["stated_at"] = parse_paris(orders["updated_at"].fillna(orders["created_at"]))
-    orders = orders.sort_values(["_export_date", "stated_at"]).groupby("order_id").tail(1)
+    orders = orders.sort_values(["stated_at", "_export_date"]).groupby("order_id").tail(1)
     buyers = wh.truth("ticket_orders")[["order_id", "person_id"]].astype({"order_id": str})
-    opt_ins = orders[orders["optin_club"].str.strip().str.upper() == "O"].merge(
+    opt_ins = orders[orders["optin_club"] == "true"].merge(  # canonical booleans in raw
         buyers, on="order_id"
     )
     opt_ins = opt_ins[opt_ins["stated_at"] < as_of_end]
@@ -726,7 +724,7 @@ def test_no_fan_blacklisted_for_sms_is_contacted_by_sms(fan_warehouse):
         .groupby("contact_id")
         .tail(1)
     )
-    contacts = contacts[contacts["sms_blacklisted"].str.strip().str.lower() == "yes"]
+    contacts = contacts[contacts["sms_blacklisted"] == "true"]
     people = wh.truth("contacts")[["contact_id", "person_id"]].astype({"contact_id": str})
     refused = set(contacts.merge(people, on="contact_id")["person_id"])
     pairs = pure_fans(wh, ALL_RECORD_TYPES)

@@ -20,14 +20,13 @@ contacts as (
         records.fan_id,
         contacts.contact_id,
         contacts.sms_phone,
-        contacts.is_email_blacklisted,
-        contacts.is_sms_blacklisted,
+        -- a contact deleted from the email tool's newest snapshot withdraws on both channels
+        contacts.is_email_blacklisted or contacts.is_deleted_upstream as is_email_blacklisted,
+        contacts.is_sms_blacklisted or contacts.is_deleted_upstream as is_sms_blacklisted,
         coalesce(contacts.modified_at, contacts.created_at) as stated_at
     from {{ ref('stg_email__contacts') }} as contacts
     inner join records
         on records.record_type = 'email_contact' and contacts.contact_id = records.record_id
-    -- a contact deleted from the email tool's newest snapshot states no consent any more
-    where not contacts.is_deleted_upstream
 ),
 
 email_fans as (

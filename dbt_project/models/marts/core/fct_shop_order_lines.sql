@@ -27,4 +27,5 @@ select
     lines.created_at,
     {{ utc_to_local_date('lines.created_at') }} as order_date
 from lines
-left join orders on lines.order_name = orders.order_name
+-- lines of orders set aside as anomalies in staging are excluded with their order
+inner join orders on lines.order_name = orders.order_name
