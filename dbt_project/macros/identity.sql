@@ -59,9 +59,14 @@
 
 {#- A name for comparison: lower case, no accents, ligatures spelled out, hyphens and
     apostrophes (’ or ') as spaces, single spaces: 'Jean-Pierre N’Diaye' -> 'jean pierre n diaye'. -#}
-{% macro standardize_name(column) -%}
+{% macro standardize_name(column, kept_characters='a-z') -%}
     {%- set plain = "replace(replace(lower(" ~ strip_accents("trim(" ~ column ~ ")") ~ "), 'œ', 'oe'), 'æ', 'ae')" -%}
-    nullif(trim({{ regexp_replace_all(regexp_replace_all(plain, "'[^a-z]'", "' '"), "' +'", "' '") }}), '')
+    nullif(trim({{ regexp_replace_all(regexp_replace_all(plain, "'[^" ~ kept_characters ~ "]'", "' '"), "' +'", "' '") }}), '')
+{%- endmacro %}
+
+{#- An address or city for comparison: as standardize_name, digits kept ('12, Rue de l’Église' -> '12 rue de l eglise'). -#}
+{% macro standardize_address(column) -%}
+    {{ standardize_name(column, 'a-z0-9') }}
 {%- endmacro %}
 
 {% macro strip_accents(column) -%}
@@ -130,48 +135,4 @@
 {#- A stable, opaque identifier from a text key: prefix + 16 hex digits of its md5. -#}
 {% macro surrogate_id(prefix, key) -%}
     {{ dbt.concat(["'" ~ prefix ~ "'", dbt.right(dbt.hash(key), "16")]) }}
-{%- endmacro %}
-
-{#- Comparison level of an exactly compared field: -1 missing, 0 different, 2 equal. -#}
-{% macro exact_level(left, right) -%}
-    case
-        when {{ left }} is null or {{ right }} is null then -1
-        when {{ left }} = {{ right }} then 2
-        else 0
-    end
-{%- endmacro %}
-
-{#- The words of one name (space-separated) that the other name does not contain, in
-    order, space-separated; '' when none. -#}
-{% macro name_leftover_words(name, other) -%}
-    {{ return(adapter.dispatch('name_leftover_words', 'grandstand')(name, other)) }}
-{%- endmacro %}
-
-{% macro duckdb__name_leftover_words(name, other) -%}
-    array_to_string(list_filter(string_split({{ name }}, ' '), lambda word: not list_contains(string_split({{ other }}, ' '), word)), ' ')
-{%- endmacro %}
-
-{% macro default__name_leftover_words(name, other) -%}
-    {{ exceptions.raise_compiler_error("name_leftover_words has no implementation for adapter " ~ adapter.type()) }}
-{%- endmacro %}
-
-{#- Product over fields of the probability (m or u) of each pattern's comparison level;
-    a missing value (level -1) contributes 1. `levels`: field -> list of levels. -#}
-{% macro fellegi_sunter_product(levels, prefix, params) -%}
-    {%- for field, field_levels in levels.items() -%}
-        (case patterns.gamma_{{ field }}
-            {%- for level in field_levels %} when {{ level }} then {{ params }}.{{ prefix }}_{{ field }}_{{ level }}{% endfor %}
-            else 1.0 end){% if not loop.last %} * {% endif %}
-    {%- endfor -%}
-{%- endmacro %}
-
-{#- Comparison levels of each compared field (see int_identity_pairs_compared):
-    exact fields 2 = equal, 0 = different; name 3 exact, 2 strong fuzzy, 1 weak fuzzy, 0. -#}
-{% macro identity_comparison_levels() -%}
-    {{ return({'email': [2, 0], 'phone': [2, 0], 'name': [3, 2, 1, 0], 'birth': [2, 0], 'postal': [2, 0]}) }}
-{%- endmacro %}
-
-{#- Pseudo-count added to probability estimates so that no level gets exactly 0 or 1. -#}
-{% macro identity_probability_smoothing() -%}
-    {{ return(0.0001) }}
 {%- endmacro %}

@@ -1,47 +1,23 @@
--- Candidate pairs of profiles: profiles sharing at least one blocking key, never all
--- pairs. There is no block on the name alone: name agreement without any other evidence
--- can never reach the link threshold (homonyms), and such a block made ~75% of all pairs.
--- A block larger than `identity_max_block_size` is skipped: a key that many people share
--- identifies nobody, and pairing it would explode.
+-- Candidate pairs of profiles: profiles sharing the key of at least one blocking rule
+-- (macros/identity_model.sql), never all pairs. One row per pair, with a flag per rule
+-- that found it (`make bench` reports each rule's pairs and the true pairs it reaches).
+-- A key shared by more than `identity_max_block_size` profiles is skipped: it identifies
+-- nobody, and pairing it would explode.
+{%- set rules = identity_blocking_rules() %}
 with profiles as (
     select * from {{ ref('int_identity_profiles_grouped') }}
 ),
 
 block_keys as (
-    select
-        profile_id,
-        'email' as block_name,
-        email_mailbox as block_value
-    from profiles
-    where email_mailbox is not null
-    union all
-    select
-        profile_id,
-        'phone' as block_name,
-        phone_e164 as block_value
-    from profiles
-    where phone_e164 is not null
-    union all
-    select
-        profile_id,
-        'name_birth' as block_name,
-        {{ dbt.concat(['name_sorted', "'|'", 'cast(birth_date as ' ~ dbt.type_string() ~ ')']) }} as block_value
-    from profiles
-    where name_sorted is not null and birth_date is not null
-    union all
-    select
-        profile_id,
-        'name_postal' as block_name,
-        {{ dbt.concat(['name_sorted', "'|'", 'postal_code_std']) }} as block_value
-    from profiles
-    where name_sorted is not null and postal_code_std is not null
-    union all
-    select
-        profile_id,
-        'birth_postal' as block_name,
-        {{ dbt.concat(['cast(birth_date as ' ~ dbt.type_string() ~ ')', "'|'", 'postal_code_std']) }} as block_value
-    from profiles
-    where birth_date is not null and postal_code_std is not null
+    {%- for rule, parts in rules.items() %}
+        select
+            profile_id,
+            '{{ rule }}' as block_name,
+            {{ identity_block_key(parts) }} as block_value
+        from profiles
+        where {% for part in parts %}{{ part }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 block_sizes as (
@@ -66,7 +42,9 @@ kept_keys as (
 select
     left_keys.profile_id as profile_id_a,
     right_keys.profile_id as profile_id_b,
-    min(left_keys.block_name) as first_block_name,
+    {%- for rule in rules %}
+        max(case when left_keys.block_name = '{{ rule }}' then 1 else 0 end) = 1 as blocked_by_{{ rule }},
+    {%- endfor %}
     count(*) as shared_block_count
 from kept_keys as left_keys
 inner join kept_keys as right_keys

@@ -1,11 +1,11 @@
--- Candidate pairs with their match weight (the prior's log-odds plus the Fellegi-Sunter
--- weight of each field's comparison level), match probability and readable evidence. A
--- pair links when its probability reaches `identity_match_probability` and no cannot-link
--- rule holds.
--- Exact agreement on email or name is weighted by the value's frequency (term-frequency
--- adjustment): sharing a family mailbox or a common name is weaker evidence than sharing
--- a rare one, so u is the share of profiles carrying that very value.
-{%- set fields = ['email', 'phone', 'name', 'birth', 'postal'] %}
+-- Candidate pairs with their match weight (the prior's log-odds plus the learnt weight of
+-- each comparison's level), match probability and readable evidence. A pair links when
+-- its probability reaches `identity_match_probability`, the cannot-link rule does not
+-- hold and the agreements identity_link_requirements asks for are there.
+-- A comparison declared term-frequency adjusted weighs its top level by the value's
+-- frequency: sharing a family mailbox or "martin" is weaker evidence than sharing a rare
+-- one, so u of that level is the share of profiles carrying that very value.
+{%- set comparisons = identity_comparisons() %}
 with pairs as (
     select * from {{ ref('int_identity_pairs_compared') }}
 ),
@@ -23,50 +23,44 @@ profiles as (
     select * from {{ ref('int_identity_profiles_grouped') }}
 ),
 
-{% for field, column in {'email': 'email_mailbox', 'name': 'name_sorted'}.items() %}
-    frequency_{{ field }} as (
+{% for comparison in comparisons if comparison.tf %}
+    frequency_{{ comparison.name }} as (
         select
-            {{ column }} as field_value,
+            {{ comparison.column }} as field_value,
             count(*) * 1.0 / sum(count(*)) over () as value_share
         from profiles
-        where {{ column }} is not null
-        group by {{ column }}
+        where {{ comparison.column }} is not null
+        group by {{ comparison.column }}
     ),
 {% endfor %}
-
-pair_values as (
-    select
-        pairs.*,
-        profiles.email_mailbox,
-        profiles.name_sorted
-    from pairs
-    inner join profiles on pairs.profile_id_a = profiles.profile_id
-),
 
 field_weights as (
     select
         pairs.*,
-        {%- for field in fields %}
-            {%- if field in ('email', 'name') %}
+        {%- for comparison in comparisons %}
+            {%- if comparison.tf %}
                 case
-                    when pairs.gamma_{{ field }} = {{ 2 if field == 'email' else 3 }}
-                        then ln(weight_{{ field }}.m_probability / frequency_{{ field }}.value_share) / ln(2)
-                    else coalesce(weight_{{ field }}.match_weight, 0)
-                end as weight_{{ field }},
+                    when pairs.gamma_{{ comparison.name }} = {{ comparison.levels[0][0] }}
+                        then ln(weight_{{ comparison.name }}.m_probability / frequency_{{ comparison.name }}.value_share) / ln(2)
+                    else coalesce(weight_{{ comparison.name }}.match_weight, 0)
+                end as weight_{{ comparison.name }},
             {%- else %}
-                coalesce(weight_{{ field }}.match_weight, 0) as weight_{{ field }},
+                coalesce(weight_{{ comparison.name }}.match_weight, 0) as weight_{{ comparison.name }},
             {%- endif %}
         {%- endfor %}
         prior.prior_weight
-    from pair_values as pairs
+    from pairs
     cross join prior
-    left join frequency_email on pairs.email_mailbox = frequency_email.field_value
-    left join frequency_name on pairs.name_sorted = frequency_name.field_value
-    {%- for field in fields %}
-        left join weights as weight_{{ field }}
+    inner join profiles on pairs.profile_id_a = profiles.profile_id
+    {%- for comparison in comparisons %}
+        left join weights as weight_{{ comparison.name }}
             on
-                weight_{{ field }}.field_name = '{{ field }}'
-                and pairs.gamma_{{ field }} = weight_{{ field }}.comparison_level
+                weight_{{ comparison.name }}.field_name = '{{ comparison.name }}'
+                and pairs.gamma_{{ comparison.name }} = weight_{{ comparison.name }}.comparison_level
+        {%- if comparison.tf %}
+            left join frequency_{{ comparison.name }}
+                on profiles.{{ comparison.column }} = frequency_{{ comparison.name }}.field_value
+        {%- endif %}
     {%- endfor %}
 ),
 
@@ -74,8 +68,8 @@ weighted as (
     select
         *,
         prior_weight
-        {%- for field in fields %}
-            + weight_{{ field }}
+        {%- for comparison in comparisons %}
+            + weight_{{ comparison.name }}
         {%- endfor %} as match_weight
     from field_weights
 )
@@ -83,25 +77,17 @@ weighted as (
 select
     profile_id_a,
     profile_id_b,
-    gamma_email,
-    gamma_phone,
-    gamma_name,
-    gamma_birth,
-    gamma_postal,
-    name_similarity,
-    birth_conflict,
-    name_conflict,
+    {%- for comparison in comparisons %}
+        gamma_{{ comparison.name }},
+    {%- endfor %}
     is_cannot_link,
+    meets_link_requirements,
     match_weight,
     1.0 / (1.0 + power(2.0, -match_weight)) as match_probability,
-    not is_cannot_link and 1.0 / (1.0 + power(2.0, -match_weight)) >= {{ var('identity_match_probability') }} as is_link,
-    {{ dbt.concat([
-        "case when gamma_email = 2 then 'same email; ' else '' end",
-        "case when gamma_phone = 2 then 'same phone; ' else '' end",
-        "case when gamma_name = 3 then 'same name; ' when gamma_name > 0 then 'similar name; ' else '' end",
-        "case when gamma_birth = 2 then 'same birth date; ' else '' end",
-        "case when gamma_postal = 2 then 'same postal code; ' else '' end",
-        "case when birth_conflict then 'CANNOT LINK: different birth dates; ' else '' end",
-        "case when name_conflict then 'CANNOT LINK: different first names; ' else '' end",
+    not is_cannot_link
+    and meets_link_requirements
+    and 1.0 / (1.0 + power(2.0, -match_weight)) >= {{ var('identity_match_probability') }} as is_link,
+    {{ dbt.concat(identity_evidence_parts(comparisons) + [
+        "case when is_cannot_link then 'CANNOT LINK: one mailbox or phone, different first names, birth dates not the same; ' else '' end"
     ]) }} as evidence
 from weighted

@@ -1,13 +1,14 @@
 """Profiles -> clusters (one cluster = one fan), without over-merging.
 
 Links are applied strongest first (union-find). A link is refused when it would put into
-one cluster two profiles that a cannot-link rule separates (int_identity_pairs_compared:
-different birth dates, different first names) or two different birth dates: so two people
-are never chained together through one shared identifier (a family mailbox, a shared
-phone), even when each of them links to a third, ambiguous record.
+one cluster two profiles that the cannot-link rule separates (int_identity_pairs_compared:
+one mailbox or phone, different first names and birth dates): so two people of one family
+are never chained together through the identifier they share, even when each of them links
+to a third, ambiguous record. Differences elsewhere (a birth-date typo) are evidence in the
+pair scores, not vetoes here.
 
 A merge can only be refused inside a connected component of the link graph that holds a
-cannot-link pair or two birth dates. Every other component is a cluster as it stands: the
+cannot-link pair. Every other component is a cluster as it stands: the
 components are found vectorised (numpy), and the sequential constrained union-find runs on
 the conflicted components only. Python because that constrained clustering is sequential
 (each decision depends on the clusters built so far), which set-based SQL cannot express.
@@ -32,12 +33,11 @@ def connected_components(n, a, b):
         labels = updated
 
 
-def constrained_union(n, edges, birth, separated):
+def constrained_union(n, edges, separated):
     """Sequential union-find over `edges` (pairs of node indices, strongest first) that
-    refuses merges joining two separated nodes or two birth dates. Returns the root of each
-    touched node and, per edge, whether it was refused."""
+    refuses merges joining two separated nodes. Returns the root of each touched node and,
+    per edge, whether it was refused."""
     parent, size = {}, {}
-    births = {node: {day} for node, day in birth.items()}
     apart = {node: set(others) for node, others in separated.items()}
 
     def find(i):
@@ -50,8 +50,6 @@ def constrained_union(n, edges, birth, separated):
         return root
 
     def conflicts(ra, rb):
-        if len(births.get(ra, set()) | births.get(rb, set())) > 1:
-            return True
         small, other = (ra, rb) if len(apart.get(ra, ())) <= len(apart.get(rb, ())) else (rb, ra)
         return any(find(p) == other for p in apart.get(small, ()))
 
@@ -69,7 +67,6 @@ def constrained_union(n, edges, birth, separated):
             ra, rb = rb, ra
         parent[rb] = ra
         size[ra] = size.get(ra, 1) + size.get(rb, 1)
-        births.setdefault(ra, set()).update(births.pop(rb, set()))
         apart.setdefault(ra, set()).update(apart.pop(rb, set()))
     return {node: find(node) for node in list(parent)}, np.array(refused, dtype=bool)
 
@@ -79,7 +76,7 @@ def model(dbt, session):
 
     profiles = (
         dbt.ref("int_identity_profiles_grouped")
-        .project("profile_id, birth_date")
+        .project("profile_id")
         .order("profile_id")
         .to_arrow_table()
     )
@@ -107,17 +104,10 @@ def model(dbt, session):
     a, b = index_of(links.column("profile_id_a")), index_of(links.column("profile_id_b"))
     cannot_a = index_of(cannot.column("profile_id_a"))
     cannot_b = index_of(cannot.column("profile_id_b"))
-    birth_column = profiles.column("birth_date")
-    dated = pc.is_valid(birth_column).to_numpy(zero_copy_only=False)
-    birth_days = pc.fill_null(pc.cast(birth_column, pa.int32()), 0).to_numpy()  # days since 1970
-
     labels = connected_components(n, a, b)
 
-    # components holding a cannot-link pair or two birth dates need the constrained pass
+    # components holding a cannot-link pair need the constrained pass
     conflicted = set(labels[cannot_a][labels[cannot_a] == labels[cannot_b]].tolist())
-    label_births = np.unique(np.stack([labels[dated], birth_days[dated]]), axis=1)
-    values, counts = np.unique(label_births[0], return_counts=True)
-    conflicted.update(values[counts > 1].tolist())
     conflicted = np.array(sorted(conflicted), dtype=np.int64)
 
     cluster = labels.copy()
@@ -132,9 +122,8 @@ def model(dbt, session):
         ):
             separated.setdefault(x, set()).add(y)
             separated.setdefault(y, set()).add(x)
-        birth = {int(i): int(birth_days[i]) for i in nodes if dated[i]}
         edges = zip(a[edge_in_conflict].tolist(), b[edge_in_conflict].tolist(), strict=True)
-        roots, refused_in_conflict = constrained_union(n, edges, birth, separated)
+        roots, refused_in_conflict = constrained_union(n, edges, separated)
         refused[edge_in_conflict] = refused_in_conflict
         for node in nodes.tolist():
             cluster[node] = roots.get(node, node)

@@ -3,6 +3,8 @@
 -- account) share a profile, so matching compares far fewer rows. Only records carrying a
 -- strong identifier (email, phone or birth date) share profiles: two box-office orders
 -- that say only "Mathieu" may be two people, so each stays its own profile.
+-- A name given in one field (Shopify's billing name) is split at its first space; the
+-- comparison aligns swapped first and last names, whichever side they come from.
 with records as (
     select
         *,
@@ -18,18 +20,37 @@ standardized as (
         record_at,
         {{ email_mailbox('email') }} as email_mailbox,
         {{ phone_e164('phone', 'phone_digits') }} as phone_e164,
-        {{ standardize_name('first_name') }} as first_name_std,
-        {{ standardize_name('last_name') }} as last_name_std,
+        {{ standardize_name('first_name') }} as given_first_name,
+        {{ standardize_name('last_name') }} as given_last_name,
+        {{ standardize_name('full_name') }} as full_name_std,
         {{ standardize_name("coalesce(full_name, " ~ dbt.concat(["coalesce(first_name, '')", "' '", "coalesce(last_name, '')"]) ~ ")") }} as name_std,
         birth_date,
-        {{ postal_code_standardized('postal_code') }} as postal_code_std
+        cast(birth_date as {{ dbt.type_string() }}) as birth_date_text,
+        {{ postal_code_standardized('postal_code') }} as postal_code_std,
+        {{ standardize_address('city') }} as city_std,
+        {{ standardize_address('address') }} as address_std
     from records
 ),
 
-with_tokens as (
+with_parts as (
     select
         *,
-        {{ sorted_name_tokens('name_std') }} as name_sorted
+        {{ sorted_name_tokens('name_std') }} as name_sorted,
+        {{ dbt.split_part('email_mailbox', "'@'", 1) }} as email_local,
+        coalesce(
+            given_first_name,
+            case when given_last_name is null then {{ dbt.split_part('full_name_std', "' '", 1) }} end
+        ) as first_name_std,
+        coalesce(
+            given_last_name,
+            case
+                when given_first_name is null and full_name_std like '% %'
+                    then trim(substring(full_name_std, {{ dbt.length(dbt.split_part('full_name_std', "' '", 1)) }} + 2))
+            end
+        ) as last_name_std,
+        -- the same date with day and month swapped (a form filled in the other order)
+        {{ dbt.concat(['substring(birth_date_text, 1, 4)', "'-'", 'substring(birth_date_text, 9, 2)', "'-'", 'substring(birth_date_text, 6, 2)']) }}
+            as birth_date_swapped
     from standardized
 )
 
@@ -39,12 +60,17 @@ select
     account_id,
     record_at,
     email_mailbox,
+    email_local,
     phone_e164,
     first_name_std,
     last_name_std,
     name_sorted,
     birth_date,
+    birth_date_text,
+    birth_date_swapped,
     postal_code_std,
+    city_std,
+    address_std,
     case
         when email_mailbox is null and phone_e164 is null and birth_date is null
             then {{ dbt.hash(dbt.concat(['record_type', "':'", 'record_id'])) }}
@@ -52,9 +78,12 @@ select
         "coalesce(account_id, '')", "'|'",
         "coalesce(email_mailbox, '')", "'|'",
         "coalesce(phone_e164, '')", "'|'",
-        "coalesce(name_sorted, '')", "'|'",
-        "coalesce(cast(birth_date as " ~ dbt.type_string() ~ "), '')", "'|'",
-        "coalesce(postal_code_std, '')"
+        "coalesce(first_name_std, '')", "'|'",
+        "coalesce(last_name_std, '')", "'|'",
+        "coalesce(birth_date_text, '')", "'|'",
+        "coalesce(postal_code_std, '')", "'|'",
+        "coalesce(city_std, '')", "'|'",
+        "coalesce(address_std, '')"
     ])) }}
     end as profile_id
-from with_tokens
+from with_parts

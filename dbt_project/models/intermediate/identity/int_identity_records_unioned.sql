@@ -21,6 +21,8 @@ unioned as (
         phone,
         birth_date,
         postal_code,
+        address,
+        city,
         created_at as record_at
     from ticketing_accounts
     where account_id is not null
@@ -38,6 +40,8 @@ unioned as (
         phone,
         birth_date,
         postal_code,
+        address,
+        city,
         created_at as record_at
     from ticketing_orders
 
@@ -54,6 +58,8 @@ unioned as (
         null as phone,
         null as birth_date,
         null as postal_code,
+        null as address,
+        null as city,
         orders.created_at as record_at
     from {{ ref('stg_ticketing__tickets') }} as tickets
     left join ticketing_orders as orders on tickets.order_id = orders.order_id
@@ -72,6 +78,8 @@ unioned as (
         coalesce(phone, address_phone) as phone,
         null as birth_date,
         zip as postal_code,
+        address1 as address,
+        city,
         null as record_at
     from {{ ref('stg_shop__customers') }}
 
@@ -88,6 +96,8 @@ unioned as (
         coalesce(billing_phone, phone) as phone,
         null as birth_date,
         billing_zip as postal_code,
+        billing_address1 as address,
+        billing_city as city,
         created_at as record_at
     from {{ ref('stg_shop__orders') }}
     where order_id is not null
@@ -105,6 +115,8 @@ unioned as (
         sms_phone as phone,
         birth_date,
         postal_code,
+        null as address,
+        null as city,
         coalesce(modified_at, created_at) as record_at
     from {{ ref('stg_email__contacts') }}
 )
@@ -121,5 +133,7 @@ select
     phone,
     birth_date,
     postal_code,
+    address,
+    city,
     record_at
 from unioned

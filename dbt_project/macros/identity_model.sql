@@ -1,0 +1,240 @@
+{#- The identity model, declared once: what is compared, how pairs are found, how weights
+    are learnt. Every identity model reads these declarations (pairs compared, random pairs,
+    weights, scores, the blocking-rule report); adding a comparison means editing this file
+    only. Pair columns are `<profile column>_l` / `<profile column>_r` (one row per pair,
+    first and last names already aligned when a record swaps them). -#}
+
+{#- Comparisons: per field, graded levels, best first; the first condition that holds gives
+    the level. A pair missing the value on either side gets level -1 (no evidence). `tf`
+    names the column whose value frequency adjusts the top level's weight (sharing a rare
+    surname is stronger evidence than sharing "martin"). Postal code, city and street address
+    say one thing (where the person lives): one `location` comparison, so that a household's
+    shared address is not counted three times. Levels are evidence, never vetoes:
+    their weights are learnt (int_identity_match_weights_estimated). -#}
+{% macro identity_comparisons() -%}
+    {%- set strong = var('identity_name_similarity_strong') -%}
+    {%- set weak = var('identity_name_similarity_weak') -%}
+    {{ return([
+        {'name': 'email', 'column': 'email_mailbox', 'tf': true, 'levels': [
+            [3, 'same mailbox', 'email_mailbox_l = email_mailbox_r'],
+            [2, 'mailbox one or two typos apart', edit_distance('email_mailbox_l', 'email_mailbox_r') ~ ' <= 2'],
+            [1, 'same local part, other domain', 'email_local_l = email_local_r'],
+            [0, 'different', 'true'],
+        ]},
+        {'name': 'phone', 'column': 'phone_e164', 'tf': false, 'levels': [
+            [2, 'same number', 'phone_e164_l = phone_e164_r'],
+            [1, 'one digit apart', edit_distance('phone_e164_l', 'phone_e164_r') ~ ' <= 1'],
+            [0, 'different', 'true'],
+        ]},
+        {'name': 'first_name', 'column': 'first_name_std', 'tf': true, 'levels': [
+            [4, 'same first name', 'first_name_std_l = first_name_std_r or name_sorted_l = name_sorted_r'],
+            [3, 'nickname of each other', 'is_nickname_pair'],
+            [2, 'similar (Jaro-Winkler >= ' ~ strong ~ ')', name_similarity('first_name_std_l', 'first_name_std_r') ~ ' >= ' ~ strong],
+            [1, 'close (Jaro-Winkler >= ' ~ weak ~ '), initial or truncated', name_similarity('first_name_std_l', 'first_name_std_r') ~ ' >= ' ~ weak
+                ~ ' or ' ~ dbt.position('first_name_std_l', 'first_name_std_r') ~ ' = 1'
+                ~ ' or ' ~ dbt.position('first_name_std_r', 'first_name_std_l') ~ ' = 1'],
+            [0, 'different', 'true'],
+        ]},
+        {'name': 'last_name', 'column': 'last_name_std', 'tf': true, 'levels': [
+            [3, 'same surname', 'last_name_std_l = last_name_std_r or name_sorted_l = name_sorted_r'],
+            [2, 'similar (Jaro-Winkler >= ' ~ strong ~ ')', name_similarity('last_name_std_l', 'last_name_std_r') ~ ' >= ' ~ strong],
+            [1, 'close (Jaro-Winkler >= ' ~ weak ~ ')', name_similarity('last_name_std_l', 'last_name_std_r') ~ ' >= ' ~ weak],
+            [0, 'different', 'true'],
+        ]},
+        {'name': 'birth_date', 'column': 'birth_date_text', 'tf': false, 'levels': [
+            [3, 'same date', 'birth_date_text_l = birth_date_text_r'],
+            [2, 'one typo apart or day and month swapped', typo_distance('birth_date_text_l', 'birth_date_text_r') ~ ' <= 1'
+                ~ ' or birth_date_swapped_l = birth_date_text_r'],
+            [1, 'same year or two digits apart', 'substring(birth_date_text_l, 1, 4)' ~ ' = ' ~ 'substring(birth_date_text_r, 1, 4)'
+                ~ ' or ' ~ edit_distance('birth_date_text_l', 'birth_date_text_r') ~ ' <= 2'],
+            [0, 'different', 'true'],
+        ]},
+        {'name': 'location', 'tf': false,
+         'missing': 'coalesce(address_std_l, postal_code_std_l, city_std_l) is null or coalesce(address_std_r, postal_code_std_r, city_std_r) is null',
+         'levels': [
+            [4, 'same street address', 'address_std_l = address_std_r'],
+            [3, 'similar street address, same postal code or city', name_similarity('address_std_l', 'address_std_r') ~ ' >= ' ~ strong
+                ~ ' and (postal_code_std_l = postal_code_std_r or city_std_l = city_std_r)'],
+            [2, 'same postal code', 'postal_code_std_l = postal_code_std_r'],
+            [1, 'same city, or postal code one character apart', 'city_std_l = city_std_r or '
+                ~ edit_distance('postal_code_std_l', 'postal_code_std_r') ~ ' <= 1'],
+            [0, 'different', 'true'],
+        ]},
+    ]) }}
+{%- endmacro %}
+
+{#- Blocking rules: profiles sharing a rule's key become a candidate pair. Several rules,
+    so that a typo in one field still leaves another key in common (the recall each rule
+    reaches is printed by `make bench`). Keys shared by more than identity_max_block_size
+    profiles are skipped: they identify nobody. There is no rule on one name alone
+    (homonyms: name agreement alone can never reach the link threshold). -#}
+{% macro identity_blocking_rules() -%}
+    {%- set text = dbt.type_string() -%}
+    {{ return({
+        'email': ['email_mailbox'],
+        'phone': ['phone_e164'],
+        'email_local_part': ['email_local'],
+        'first_last_name': ['name_sorted'],
+        'last_name': ['last_name_std'],
+        'birth_date': ['birth_date_text'],
+        'street_address': ['address_std'],
+        'last_name_birth_date': ['last_name_std', 'birth_date_text'],
+        'first_name_birth_date': ['first_name_std', 'birth_date_text'],
+        'birth_date_postal_code': ['birth_date_text', 'postal_code_std'],
+        'last_name_prefix_postal_code': ['substring(last_name_std, 1, 3)', 'postal_code_std'],
+        'first_name_prefix_city': ['substring(first_name_std, 1, 3)', 'last_name_std', 'city_std'],
+        'first_name_postal_code': ['first_name_std', 'postal_code_std'],
+        'address_postal_code': ['address_std', 'postal_code_std'],
+    }) }}
+{%- endmacro %}
+
+{#- Expectation-maximisation sessions that learn m (as Splink trains): each session takes
+    the candidate pairs agreeing exactly on some fields (nearly all the same person, some
+    homonyms) and learns m of every *other* field from them; a field's m is the mean over
+    the sessions that do not fix it. No session on a household's fields (mailbox, address):
+    EM would learn "same household" instead of "same person". -#}
+{% macro identity_training_sessions() -%}
+    {{ return({
+        'same_name': ['first_name', 'last_name'],
+        'same_birth_date': ['birth_date'],
+    }) }}
+{%- endmacro %}
+
+{#- The comparison level (gamma) of one comparison, as a CASE over pair columns. -#}
+{% macro identity_gamma(comparison) -%}
+    case
+        when {{ comparison.missing or (comparison.column ~ '_l is null or ' ~ comparison.column ~ '_r is null') }} then -1
+        {%- for level, label, condition in comparison.levels %}
+            when {{ condition }} then {{ level }}
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+{#- Profile columns each pair carries for its comparisons, on both sides. -#}
+{% macro identity_pair_columns() -%}
+    {{ return(['email_mailbox', 'email_local', 'phone_e164', 'first_name_std', 'last_name_std', 'name_sorted',
+               'birth_date_text', 'birth_date_swapped', 'postal_code_std', 'city_std', 'address_std',
+               'email_is_household', 'phone_is_household', 'address_is_household']) }}
+{%- endmacro %}
+
+{#- `left`/`right` profile relations joined as one pair row: `<column>_l`, `<column>_r`, with
+    the right side's first and last names swapped when that aligns them better (a record
+    that writes "GALLAS Sophie", a billing name in one field) and the nickname flag. -#}
+{% macro identity_pair_sides(left, right) -%}
+    {%- set straight = name_similarity(left ~ '.first_name_std', right ~ '.first_name_std') ~ ' + '
+        ~ name_similarity(left ~ '.last_name_std', right ~ '.last_name_std') -%}
+    {%- set crossed = name_similarity(left ~ '.first_name_std', right ~ '.last_name_std') ~ ' + '
+        ~ name_similarity(left ~ '.last_name_std', right ~ '.first_name_std') -%}
+    {%- set swap = 'coalesce(' ~ crossed ~ ' > ' ~ straight ~ ', false)' -%}
+    {%- for column in identity_pair_columns() if column not in ('first_name_std', 'last_name_std') %}
+        {{ left }}.{{ column }} as {{ column }}_l,
+        {{ right }}.{{ column }} as {{ column }}_r,
+    {%- endfor %}
+        {{ left }}.first_name_std as first_name_std_l,
+        {{ left }}.last_name_std as last_name_std_l,
+        case when {{ swap }} then {{ right }}.last_name_std else {{ right }}.first_name_std end as first_name_std_r,
+        case when {{ swap }} then {{ right }}.first_name_std else {{ right }}.last_name_std end as last_name_std_r
+{%- endmacro %}
+
+{#- Edit distance (Levenshtein) between two strings. -#}
+{% macro edit_distance(left, right) -%}
+    {{ return(adapter.dispatch('edit_distance', 'grandstand')(left, right)) }}
+{%- endmacro %}
+
+{% macro default__edit_distance(left, right) -%}
+    levenshtein({{ left }}, {{ right }})
+{%- endmacro %}
+
+{#- Edit distance counting two swapped neighbours as one typo (Damerau-Levenshtein);
+    plain edit distance where the engine has no such function. -#}
+{% macro typo_distance(left, right) -%}
+    {{ return(adapter.dispatch('typo_distance', 'grandstand')(left, right)) }}
+{%- endmacro %}
+
+{% macro duckdb__typo_distance(left, right) -%}
+    damerau_levenshtein({{ left }}, {{ right }})
+{%- endmacro %}
+
+{% macro default__typo_distance(left, right) -%}
+    {{ edit_distance(left, right) }}
+{%- endmacro %}
+
+{#- Every comparison's level for the pairs in `sides` (a relation with identity_pair_sides
+    columns), plus the nickname flag the first-name levels read. -#}
+{% macro identity_compare(sides) -%}
+    with flagged as (
+        select
+            sides.*,
+            nicknames.name_a is not null as is_nickname_pair
+        from {{ sides }} as sides
+        left join {{ ref('int_identity_nickname_pairs') }} as nicknames
+            on sides.first_name_std_l = nicknames.name_a and sides.first_name_std_r = nicknames.name_b
+    )
+
+    select
+        flagged.*,
+        {%- for comparison in identity_comparisons() %}
+            {{ identity_gamma(comparison) }} as gamma_{{ comparison.name }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from flagged
+{%- endmacro %}
+
+{#- One blocking key from its parts: the parts joined by '|'. -#}
+{% macro identity_block_key(parts) -%}
+    {%- if parts | length == 1 -%}
+        {{ parts[0] }}
+    {%- else -%}
+        {%- set pieces = [] -%}
+        {%- for part in parts -%}
+            {%- if not loop.first %}{% do pieces.append("'|'") %}{% endif -%}
+            {%- do pieces.append(part) -%}
+        {%- endfor -%}
+        {{ dbt.concat(pieces) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Readable evidence of a compared pair: each agreeing comparison's level, e.g.
+    'first_name: nickname of each other; '. -#}
+{% macro identity_evidence_parts(comparisons) -%}
+    {%- set parts = [] -%}
+    {%- for comparison in comparisons -%}
+        {%- set branches = [] -%}
+        {%- for level, label, condition in comparison.levels if level > 0 -%}
+            {%- do branches.append("when gamma_" ~ comparison.name ~ " = " ~ level ~ " then '" ~ comparison.name ~ ": " ~ label ~ "; '") -%}
+        {%- endfor -%}
+        {%- do parts.append("case " ~ branches | join(' ') ~ " else '' end") -%}
+    {%- endfor -%}
+    {{ return(parts) }}
+{%- endmacro %}
+
+{#- A probabilistic link needs, besides its weight:
+    - `corroborating`: an agreement besides names. Names (and mailboxes, mostly made of
+      names: marie.thomas@orange.fr) are shared by homonyms: however rare, a name never
+      links alone;
+    - `individual`: when the pair agrees on a mailbox, phone or street address that several
+      first names use (a household's), an agreement telling its members apart (first name
+      or birth date). A record with a surname but no first name on a family mailbox could
+      be any of them: it stays apart rather than guess (a record with no name at all goes
+      with the mailbox, as the tool's account holder's). -#}
+{% macro identity_link_requirements() -%}
+    {{ return({
+        'corroborating': 'gamma_email >= 3 or gamma_phone >= 1 or gamma_birth_date >= 2 or gamma_location >= 1',
+        'individual': 'gamma_first_name >= 2 or gamma_birth_date >= 2 or gamma_last_name = -1 or not ('
+            ~ '(gamma_email = 3 and email_is_household_l) or (gamma_phone = 2 and phone_is_household_l)'
+            ~ ' or (gamma_location >= 3 and address_is_household_l))',
+    }) }}
+{%- endmacro %}
+
+{#- The words of one name (space-separated) that the other name does not contain, in
+    order, space-separated; '' when none. -#}
+{% macro name_leftover_words(name, other) -%}
+    {{ return(adapter.dispatch('name_leftover_words', 'grandstand')(name, other)) }}
+{%- endmacro %}
+
+{% macro duckdb__name_leftover_words(name, other) -%}
+    array_to_string(list_filter(string_split({{ name }}, ' '), lambda word: not list_contains(string_split({{ other }}, ' '), word)), ' ')
+{%- endmacro %}
+
+{% macro default__name_leftover_words(name, other) -%}
+    {{ exceptions.raise_compiler_error("name_leftover_words has no implementation for adapter " ~ adapter.type()) }}
+{%- endmacro %}
