@@ -7,11 +7,7 @@ one label must share one fan, records with different labels must not.
 """
 
 import csv
-import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -19,7 +15,7 @@ import pytest
 
 from orchestration.contract import FILE_TYPES_BY_NAME
 from orchestration.landing import load_landing
-from orchestration.settings import DBT_PROJECT_DIR
+from tests.bench.dbt_run import run_dbt
 
 CASE_NIGHT = "20261121"  # the night after the generator's last export
 
@@ -362,27 +358,8 @@ def write_case_files(landing: Path) -> None:
 
 
 def dbt_run(warehouse: Path, target: Path, select: str) -> None:
-    """dbt run of the selected models (their tests run in the main suite)."""
-    env = {
-        **os.environ,
-        "GRANDSTAND_WAREHOUSE": str(warehouse),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    dbt = Path(sys.executable).parent / "dbt"
-    command = [
-        str(dbt),
-        "run",
-        "--select",
-        select,
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(target),
-        "--vars",
-        json.dumps({"as_of_date": "2026-11-21"}),
-    ]
-    done = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout[-3000:]
+    """The selected models, as of the generated data's date."""
+    run_dbt(warehouse, target, select, {"as_of_date": "2026-11-21"})
 
 
 @pytest.fixture(scope="module")

@@ -76,10 +76,20 @@ def test_two_people_are_not_chained_through_an_ambiguous_record(clusters):
     assert result["m"] == result["x"] != result["s"]
 
 
-def test_two_birth_dates_never_share_a_cluster_even_before_1970(clusters):
+def test_a_birth_date_typo_is_evidence_for_the_scores_not_a_veto_in_clustering(clusters):
+    # 1958-08-08 and 1958-08-09: one typo; the pair scores weighed it and still linked
+    result = clusters(
+        [("a", date(1958, 8, 8)), ("b", date(1958, 8, 9)), ("c", None)],
+        [("a", "c", 0.999), ("b", "c", 0.99)],
+    )
+    assert result["a"] == result["b"] == result["c"]
+
+
+def test_a_cannot_link_pair_stays_apart_even_before_1970(clusters):
     result = clusters(
         [("a", date(1958, 8, 8)), ("b", date(2011, 9, 23)), ("c", None)],
         [("a", "c", 0.999), ("b", "c", 0.99)],
+        cannot=[("a", "b")],
     )
     assert result["a"] == result["c"] != result["b"]
 

@@ -78,6 +78,8 @@
         'last_name': ['last_name_std'],
         'birth_date': ['birth_date_text'],
         'street_address': ['address_std'],
+        'first_name': ['first_name_std'],
+        'postal_code': ['postal_code_std'],
         'last_name_birth_date': ['last_name_std', 'birth_date_text'],
         'first_name_birth_date': ['first_name_std', 'birth_date_text'],
         'birth_date_postal_code': ['birth_date_text', 'postal_code_std'],
@@ -218,7 +220,7 @@
       with the mailbox, as the tool's account holder's). -#}
 {% macro identity_link_requirements() -%}
     {{ return({
-        'corroborating': 'gamma_email >= 3 or gamma_phone >= 1 or gamma_birth_date >= 2 or gamma_location >= 1',
+        'corroborating': 'gamma_email >= 3 or gamma_phone >= 1 or gamma_birth_date >= 2 or gamma_location >= 2',
         'individual': 'gamma_first_name >= 2 or gamma_birth_date >= 2 or gamma_last_name = -1 or not ('
             ~ '(gamma_email = 3 and email_is_household_l) or (gamma_phone = 2 and phone_is_household_l)'
             ~ ' or (gamma_location >= 3 and address_is_household_l))',

@@ -1,108 +1,44 @@
-"""`make bench`: identity resolution at scale -- quality, time and peak memory.
+"""`make bench`: identity resolution measured -- quality, time, memory, blocking recall.
 
-For each size: generate the demo landing zone, ingest it, run dbt up to
-marts.fan_source_records (identity resolution), and score the result against the
-generator's truth. Sizes: BENCH_FANS (comma-separated, default 100000,1000000).
-Scratch space: BENCH_DIR (default /tmp/grandstand-bench). Prints a table.
+Two sections, each skipped when its variable is set empty:
+
+Generator (tests/bench/generator_bench.py), sizes BENCH_FANS (comma-separated fans,
+default 100000,1000000; BENCH_FANS=5000 is a quick run; BENCH_FANS="" skips it): generate
+the demo landing zone, ingest it, build the identity models with dbt (up to
+marts.fan_source_records, seeds included), score the result against the generator's truth
+(core records, ticket holders, all) and print time, peak memory, the recall of each
+blocking rule and the cannot-link vetoes.
+
+FEBRL (tests/bench/febrl_bench.py), datasets BENCH_FEBRL (default febrl1,febrl3,febrl4;
+BENCH_FEBRL="" skips it): the public FEBRL records as a landing zone, through the same
+ingestion and dbt build, scored on the FEBRL truth next to Splink 5 trained on the same
+records: one line per engine and dataset (records, precision, recall, F1, seconds), the
+F1 difference, our blocking-rule report and vetoes.
+
+Scratch space: BENCH_DIR (default /tmp/grandstand-bench).
 """
 
-import json
 import os
-import resource
-import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-from orchestration.generator import generate
-from orchestration.identity_quality import evaluate_warehouse
-from orchestration.landing import load_landing
-from orchestration.settings import DBT_PROJECT_DIR
-
-IDENTITY_MODELS = "+fan_source_records"
+from tests.bench.febrl_bench import febrl_section
+from tests.bench.generator_bench import generator_section
 
 
-def _peak_children_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
-
-
-def _peak_self_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
-
-
-def run_dbt(warehouse: Path, target: Path) -> float:
-    env = {
-        **os.environ,
-        "GRANDSTAND_WAREHOUSE": str(warehouse),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    command = [
-        str(Path(sys.executable).parent / "dbt"),
-        "run",
-        "--select",
-        IDENTITY_MODELS,
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(target),
-    ]
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(done.stdout[-4000:])
-    return time.perf_counter() - started
-
-
-def bench(fans: int, scratch: Path) -> dict:
-    work = scratch / f"fans_{fans}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    landing, warehouse = work / "landing", work / "warehouse.duckdb"
-
-    started = time.perf_counter()
-    generate(landing, fans=fans, seed=42)
-    generate_s = time.perf_counter() - started
-
-    started = time.perf_counter()
-    load_landing(landing, warehouse)
-    ingest_s = time.perf_counter() - started
-    ingest_peak = _peak_self_gb()
-
-    identity_s = run_dbt(warehouse, work / "target")
-    identity_peak = _peak_children_gb()
-
-    scores = {s.scope: s for s in evaluate_warehouse(warehouse, landing)}
-    result = {
-        "fans": fans,
-        "generate_s": round(generate_s, 1),
-        "ingest_s": round(ingest_s, 1),
-        "ingest_peak_gb": round(ingest_peak, 2),
-        "identity_s": round(identity_s, 1),
-        "identity_peak_gb": round(identity_peak, 2),
-        "records": scores["all"].records,
-    }
-    for scope in ("core", "ticket_holders"):
-        result[f"{scope}_precision"] = round(scores[scope].precision, 4)
-        result[f"{scope}_recall"] = round(scores[scope].recall, 4)
-        result[f"{scope}_f1"] = round(scores[scope].f1, 4)
-    shutil.rmtree(landing)
-    return result
+def _listed(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
 def main() -> None:
-    sizes = [int(n) for n in os.environ.get("BENCH_FANS", "100000,1000000").split(",")]
     scratch = Path(os.environ.get("BENCH_DIR", "/tmp/grandstand-bench"))
-    results = []
-    for fans in sizes:
-        result = bench(fans, scratch)
-        print(json.dumps(result), flush=True)
-        results.append(result)
-    columns = list(results[0])
-    print()
-    print(" | ".join(columns))
-    for result in results:
-        print(" | ".join(str(result[c]) for c in columns))
+    sizes = [int(n) for n in _listed("BENCH_FANS", "100000,1000000")]
+    datasets = _listed("BENCH_FEBRL", "febrl1,febrl3,febrl4")
+    if sizes:
+        generator_section(sizes, scratch)
+    if datasets:
+        febrl_section(datasets, scratch / "febrl")
+    if not sizes and not datasets:
+        print("BENCH_FANS and BENCH_FEBRL are both empty: nothing to run")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 -- Every link the clustering may use, strongest first: two records of one ticketing
 -- account (the platform's own key); a ticket holder named exactly like the buyer of the
--- ticket's own order (the buyer's own seat); then probabilistic links by probability.
+-- ticket's own order (the buyer's own seat); then probabilistic links by probability;
+-- then holders found in their buyer's world (int_identity_holder_links_matched).
 with standardized as (
     select * from {{ ref('int_identity_records_standardized') }}
 ),
@@ -60,6 +61,17 @@ probabilistic_links as (
         2 as priority
     from {{ ref('int_identity_pairs_scored') }}
     where is_link
+),
+
+holder_world_links as (
+    select
+        profile_id_a,
+        profile_id_b,
+        link_rule,
+        1.0 as match_probability,
+        evidence,
+        3 as priority
+    from {{ ref('int_identity_holder_links_matched') }}
 )
 
 select * from account_links
@@ -67,3 +79,5 @@ union all
 select * from holder_links
 union all
 select * from probabilistic_links
+union all
+select * from holder_world_links

@@ -4,7 +4,13 @@
 --                           code as another record of the fan;
 --   same_ticketing_account  an order of the fan's ticketing account;
 --   holder_is_buyer         a ticket holder named like the buyer of its order;
---   probabilistic           a Fellegi-Sunter link (match_score = match probability).
+--   probabilistic           a Fellegi-Sunter link (match_score = match probability);
+--   holder_in_buyer_world   a ticket holder named like a person sharing the buyer's account,
+--                           mailbox, phone or address;
+--   holder_recurring        the same holder name on orders of one buyer.
+-- fan_identity_confidence: `unlinked_attendee` when all the fan's records are ticket
+-- holders without an email (a name typed by a buyer, tied to nobody): such a fan is kept
+-- and visible but is not counted as a person in fan counts; `identified` otherwise.
 -- The source of marts.fan_source_records and of every fact's fan_id.
 with records as (
     select * from {{ ref('int_identity_records_unioned') }}
@@ -36,6 +42,9 @@ joined as (
         profiles.link_probability,
         profiles.link_evidence,
         count(*) over (partition by fans.fan_id) as fan_record_count,
+        min(
+            case when records.record_type = 'ticket_holder' and records.email is null then 1 else 0 end
+        ) over (partition by fans.fan_id) as is_unlinked_attendee,
         count(*) over (partition by standardized.profile_id) as profile_record_count
     from records
     inner join standardized
@@ -78,5 +87,6 @@ select
         when fan_record_count = 1 then null
         when link_rule is not null then link_evidence
         else 'identical email, phone, name, birth date and postal code as another record of the fan'
-    end as match_evidence
+    end as match_evidence,
+    case when is_unlinked_attendee = 1 then 'unlinked_attendee' else 'identified' end as fan_identity_confidence
 from joined

@@ -18,12 +18,14 @@ with as_of as (
     from {{ ref('int_run_as_of_resolved') }}
 ),
 
+-- people only: a holder's name tied to nobody is not a fan to count
 records as (
     select
         record_type,
         record_id,
         fan_id
     from {{ ref('int_identity_records_clustered') }}
+    where fan_identity_confidence = 'identified'
 ),
 
 fans as (

@@ -49,6 +49,7 @@ select
     min(record_at) as first_seen_at,
     max(record_at) as last_seen_at,
     count(*) as source_record_count,
+    min(fan_identity_confidence) as identity_confidence,
     max(case when record_type in ('ticketing_account', 'ticketing_order') then 1 else 0 end) = 1 as is_ticketing_buyer,
     max(case when record_type in ('shop_customer', 'shop_order') then 1 else 0 end) = 1 as is_shop_customer,
     max(case when record_type = 'email_contact' then 1 else 0 end) = 1 as is_email_contact

@@ -1,0 +1,138 @@
+-- Links of ticket holders found in the buyer's world, never by a name alone across the
+-- whole base. A ticket's buyer world is what its order's record carries: the ticketing
+-- account, the mailbox, the phone and the street address (+ postal code). A holder links
+--   holder_in_buyer_world  to a non-holder profile sharing one of those keys whose name is
+--                          the holder's (same words, or same surname and a nickname of the
+--                          first name): the buyer, a partner on the family mailbox, a
+--                          child with their own shop account at the address;
+--   holder_recurring       to the first holder of the same name on orders sharing one of
+--                          those keys: one person the buyer brings match after match.
+-- A holder with an email of their own also links through the probabilistic links.
+with standardized as (
+    select * from {{ ref('int_identity_records_standardized') }}
+),
+
+nicknames as (
+    select * from {{ ref('int_identity_nickname_pairs') }}
+),
+
+tickets as (
+    select
+        ticket_id,
+        order_id
+    from {{ ref('stg_ticketing__tickets') }}
+),
+
+holders as (
+    select
+        standardized.profile_id,
+        standardized.first_name_std,
+        standardized.last_name_std,
+        standardized.name_sorted,
+        tickets.order_id
+    from standardized
+    inner join tickets on standardized.record_id = tickets.ticket_id
+    -- a surname alone names any member of a family
+    where
+        standardized.record_type = 'ticket_holder'
+        and standardized.first_name_std is not null
+        and standardized.last_name_std is not null
+),
+
+{%- set world_keys = {
+    'account': 'account_id',
+    'mailbox': 'email_mailbox',
+    'phone': 'phone_e164',
+    'address': dbt.concat(['address_std', "'|'", 'postal_code_std']),
+} %}
+
+-- the keys of each order's buyer
+buyer_keys as (
+    {%- for key, expression in world_keys.items() %}
+        select
+            record_id as order_id,
+            '{{ key }}' as key_name,
+            {{ expression }} as key_value
+        from standardized
+        where record_type = 'ticketing_order' and {{ expression }} is not null
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+-- the same keys on every profile that is not a holder
+profile_keys as (
+    {%- for key, expression in world_keys.items() %}
+        select distinct
+            profile_id,
+            first_name_std,
+            last_name_std,
+            name_sorted,
+            '{{ key }}' as key_name,
+            {{ expression }} as key_value
+        from standardized
+        where
+            record_type <> 'ticket_holder'
+            and {{ expression }} is not null
+            and first_name_std is not null
+            and last_name_std is not null
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+holders_in_world as (
+    select
+        holders.*,
+        buyer_keys.key_name,
+        buyer_keys.key_value
+    from holders
+    inner join buyer_keys on holders.order_id = buyer_keys.order_id
+),
+
+world_matches as (
+    select distinct
+        holders_in_world.profile_id as profile_id_a,
+        profile_keys.profile_id as profile_id_b,
+        'holder_in_buyer_world' as link_rule,
+        {{ dbt.concat(["'ticket holder named like a person sharing the buyer''s '", 'holders_in_world.key_name', "' (order '", 'holders_in_world.order_id', "')'"]) }}
+            as evidence
+    from holders_in_world
+    inner join profile_keys
+        on
+            holders_in_world.key_name = profile_keys.key_name
+            and holders_in_world.key_value = profile_keys.key_value
+            and holders_in_world.last_name_std = profile_keys.last_name_std
+    left join nicknames
+        on holders_in_world.first_name_std = nicknames.name_a and profile_keys.first_name_std = nicknames.name_b
+    where
+        holders_in_world.profile_id <> profile_keys.profile_id
+        and (
+            holders_in_world.name_sorted = profile_keys.name_sorted
+            or holders_in_world.first_name_std = profile_keys.first_name_std
+            or nicknames.name_a is not null
+        )
+),
+
+-- the first holder (smallest profile) of each name in each buyer world
+recurring as (
+    select
+        profile_id,
+        order_id,
+        key_name,
+        min(profile_id) over (partition by key_name, key_value, name_sorted) as first_profile_id
+    from holders_in_world
+)
+
+select
+    profile_id_a,
+    profile_id_b,
+    link_rule,
+    evidence
+from world_matches
+union all
+select distinct
+    profile_id as profile_id_a,
+    first_profile_id as profile_id_b,
+    'holder_recurring' as link_rule,
+    {{ dbt.concat(["'same holder name on orders sharing the buyer''s '", 'key_name']) }} as evidence
+from recurring
+where profile_id <> first_profile_id
