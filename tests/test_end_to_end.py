@@ -144,11 +144,98 @@ def test_identity_resolution_meets_its_targets(published):
             "select scope, precision, recall, f1 from marts.identity_quality"
         ).fetchall()
     }
-    precision, recall, f1 = scores["core"]
-    assert precision >= 0.99, scores
-    # 0.97 before the generator learnt real-world noise (nicknames, birth-date typos and
-    # swaps): 0.957 since; issue 9 (soft evidence, wider blocking) raises it back
-    assert f1 >= 0.95, scores
+    # Measured on this landing zone (1,200 fans, real-world noise: nicknames, birth-date
+    # typos and swaps, blanks): core P 0.9906 R 0.948 F1 0.969; all records (holders
+    # included) P 0.986 F1 0.935. Issue 9's targets (core F1 0.99, all F1 0.97) are not
+    # reached yet: the bars guard what is.
+    precision, _, f1 = scores["core"]
+    assert precision >= 0.985, scores
+    assert f1 >= 0.96, scores
+    precision, _, f1 = scores["all"]
+    assert precision >= 0.98, scores
+    assert f1 >= 0.92, scores
+
+
+def test_identified_fans_count_people_and_unlinked_attendees_stay_apart(nightly, published):
+    truth = f"read_csv('{nightly.truth.source_records_csv}', all_varchar = true)"
+    identified_fans, people = published.execute(
+        f"""
+        select count(distinct d.fan_id), count(distinct t.person_id)
+        from {truth} t
+        inner join marts.fan_source_records f
+            on f.record_type = t.record_type and f.record_id = t.record_id
+        inner join marts.dim_fan d on f.fan_id = d.fan_id
+        where d.identity_confidence = 'identified'
+        """
+    ).fetchone()
+    # Measured 1,119 identified fans for 975 people (+15 %; ticket holders alone made it
+    # +54 % before they were linked in their buyer's world or flagged).
+    assert people <= identified_fans <= 1.2 * people, (identified_fans, people)
+    # unlinked attendees are only ticket holders' records, and no fan base counts them
+    holder_only = published.execute(
+        """
+        select count(*) from marts.dim_fan d
+        where d.identity_confidence = 'unlinked_attendee' and exists (
+            select 1 from marts.fan_source_records f
+            where f.fan_id = d.fan_id and f.record_type <> 'ticket_holder'
+        )
+        """
+    ).fetchone()[0]
+    assert holder_only == 0
+    base, identified = published.execute(
+        """
+        select
+            (select base_fans from marts.kpi_consent_reach where metric = 'reachable_by_email'),
+            (select count(*) from marts.dim_fan where identity_confidence = 'identified')
+        """
+    ).fetchone()
+    assert base == identified
+
+
+def test_households_group_the_people_of_one_home(nightly, published):
+    """Pairs of identified fans put in one household, against the generator's households
+    (each fan stands for the person most of its records belong to)."""
+    truth = nightly.truth.landing / "_truth"
+    precision, recall, sizes = published.execute(
+        f"""
+        with records as (select * from read_csv('{truth}/source_records.csv', all_varchar = true)),
+        persons as (select * from read_csv('{truth}/persons.csv', all_varchar = true)),
+        fan_person as (
+            select f.fan_id, mode(r.person_id) as person_id
+            from marts.fan_source_records f
+            inner join records r on r.record_type = f.record_type and r.record_id = f.record_id
+            group by f.fan_id
+        ),
+        fans as (
+            select d.fan_id, d.household_id, p.household_id as true_household
+            from marts.dim_fan d
+            inner join fan_person using (fan_id)
+            inner join persons p using (person_id)
+            where d.household_id is not null
+        ),
+        pairs as (
+            select a.household_id = b.household_id as predicted,
+                a.true_household = b.true_household as actual
+            from fans a
+            inner join fans b
+                on a.fan_id < b.fan_id
+                and (a.household_id = b.household_id or a.true_household = b.true_household)
+        )
+        select
+            sum((predicted and actual)::int) / sum(predicted::int),
+            sum((predicted and actual)::int) / sum(actual::int),
+            (select sum(member_count) from marts.dim_household)
+        from pairs
+        """
+    ).fetchone()
+    # Measured at 5,000 fans: precision 0.975, recall 0.74 (a fan split from its person
+    # loses its home when the split part carries no shared key).
+    assert precision >= 0.95, precision
+    assert recall >= 0.65, recall
+    identified = published.execute(
+        "select count(*) from marts.dim_fan where identity_confidence = 'identified'"
+    ).fetchone()[0]
+    assert sizes == identified
 
 
 def test_published_parquet_matches_the_published_database(nightly, published):

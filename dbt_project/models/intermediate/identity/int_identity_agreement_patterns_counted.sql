@@ -24,7 +24,10 @@ with training_sets as (
             '{{ session }}' as training_set,
             {{ gammas }}
         from {{ ref('int_identity_pairs_compared') }}
-        where {% for field in fields %}gamma_{{ field }} = {{ top_level[field] }}{% if not loop.last %} and {% endif %}{% endfor %}
+        where
+            {%- for field in fields %}
+                {% if not loop.first %}and {% endif %}gamma_{{ field }} = {{ top_level[field] }}
+            {%- endfor %}
     {%- endfor %}
 )
 

@@ -93,8 +93,10 @@ world_matches as (
         holders_in_world.profile_id as profile_id_a,
         profile_keys.profile_id as profile_id_b,
         'holder_in_buyer_world' as link_rule,
-        {{ dbt.concat(["'ticket holder named like a person sharing the buyer''s '", 'holders_in_world.key_name', "' (order '", 'holders_in_world.order_id', "')'"]) }}
-            as evidence
+        {{ dbt.concat([
+            "'ticket holder named like a person sharing the buyer''s '",
+            'holders_in_world.key_name', "' (order '", 'holders_in_world.order_id', "')'"
+        ]) }} as evidence
     from holders_in_world
     inner join profile_keys
         on

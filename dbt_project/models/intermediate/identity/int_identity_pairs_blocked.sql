@@ -15,7 +15,10 @@ block_keys as (
             '{{ rule }}' as block_name,
             {{ identity_block_key(parts) }} as block_value
         from profiles
-        where {% for part in parts %}{{ part }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
+        where
+            {%- for part in parts %}
+                {% if not loop.first %}and {% endif %}{{ part }} is not null
+            {%- endfor %}
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),

@@ -32,14 +32,14 @@ profiles as (
 
 final as (
     select
-        profiles.*,
-        {%- for key in household_keys %}
-            coalesce({{ key }}_first_names.first_name_count >= 2, false) as {{ key }}_is_household{% if not loop.last %},{% endif %}
-        {%- endfor %}
+        {% for key in household_keys -%}
+            coalesce({{ key }}_first_names.first_name_count >= 2, false) as {{ key }}_is_household,
+        {% endfor -%}
+        profiles.*
     from profiles
-    {%- for key, column in household_keys.items() %}
+    {% for key, column in household_keys.items() -%}
         left join {{ key }}_first_names on profiles.{{ column }} = {{ key }}_first_names.key_value
-    {%- endfor %}
+    {% endfor -%}
 )
 
 select * from final

@@ -35,23 +35,38 @@ ordered as (
             partition by fan_id order by survivorship_rank, record_type, record_id
         ) as survivorship_order
     from ranked
+),
+
+households as (
+    select
+        fan_id,
+        household_id
+    from {{ ref('int_fan_households_grouped') }}
+),
+
+fans as (
+    select
+        fan_id,
+        min(fan_id_issued_on) as fan_id_issued_on,
+        {{ latest_non_null('first_name', 'survivorship_order') }} as first_name,
+        {{ latest_non_null('last_name', 'survivorship_order') }} as last_name,
+        {{ latest_non_null('email_normalized', 'survivorship_order') }} as email,
+        {{ latest_non_null('phone_e164', 'survivorship_order') }} as phone,
+        {{ latest_non_null('birth_date', 'survivorship_order') }} as birth_date,
+        {{ latest_non_null('postal_code_std', 'survivorship_order') }} as postal_code,
+        min(record_at) as first_seen_at,
+        max(record_at) as last_seen_at,
+        count(*) as source_record_count,
+        min(fan_identity_confidence) as identity_confidence,
+        max(case when record_type in ('ticketing_account', 'ticketing_order') then 1 else 0 end) = 1 as is_ticketing_buyer,
+        max(case when record_type in ('shop_customer', 'shop_order') then 1 else 0 end) = 1 as is_shop_customer,
+        max(case when record_type = 'email_contact' then 1 else 0 end) = 1 as is_email_contact
+    from ordered
+    group by fan_id
 )
 
 select
-    fan_id,
-    min(fan_id_issued_on) as fan_id_issued_on,
-    {{ latest_non_null('first_name', 'survivorship_order') }} as first_name,
-    {{ latest_non_null('last_name', 'survivorship_order') }} as last_name,
-    {{ latest_non_null('email_normalized', 'survivorship_order') }} as email,
-    {{ latest_non_null('phone_e164', 'survivorship_order') }} as phone,
-    {{ latest_non_null('birth_date', 'survivorship_order') }} as birth_date,
-    {{ latest_non_null('postal_code_std', 'survivorship_order') }} as postal_code,
-    min(record_at) as first_seen_at,
-    max(record_at) as last_seen_at,
-    count(*) as source_record_count,
-    min(fan_identity_confidence) as identity_confidence,
-    max(case when record_type in ('ticketing_account', 'ticketing_order') then 1 else 0 end) = 1 as is_ticketing_buyer,
-    max(case when record_type in ('shop_customer', 'shop_order') then 1 else 0 end) = 1 as is_shop_customer,
-    max(case when record_type = 'email_contact' then 1 else 0 end) = 1 as is_email_contact
-from ordered
-group by fan_id
+    fans.*,
+    households.household_id
+from fans
+left join households on fans.fan_id = households.fan_id
