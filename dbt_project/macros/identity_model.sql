@@ -7,7 +7,9 @@
 {#- Comparisons: per field, graded levels, best first; the first condition that holds gives
     the level. A pair missing the value on either side gets level -1 (no evidence). `tf`
     names the column whose value frequency adjusts the top level's weight (sharing a rare
-    surname is stronger evidence than sharing "martin"). Postal code, city and street address
+    surname is stronger evidence than sharing "martin"). A mailbox slip is a letter typed
+    wrong (gmial.com); two mailboxes differing only in digits or separators (leo.durand92,
+    leo_durand89) are how namesakes get distinct addresses, not a typo. Postal code, city and street address
     say one thing (where the person lives): one `location` comparison, so that a household's
     shared address is not counted three times. Levels are evidence, never vetoes:
     their weights are learnt (int_identity_match_weights_estimated). -#}
@@ -17,7 +19,8 @@
     {{ return([
         {'name': 'email', 'column': 'email_mailbox', 'tf': true, 'levels': [
             [3, 'same mailbox', 'email_mailbox_l = email_mailbox_r'],
-            [2, 'mailbox one or two typos apart', edit_distance('email_mailbox_l', 'email_mailbox_r') ~ ' <= 2'],
+            [2, 'mailbox one letter slip apart', typo_distance('email_mailbox_l', 'email_mailbox_r') ~ ' <= 1'
+                ~ ' and email_letters_l <> email_letters_r'],
             [1, 'same local part, other domain', 'email_local_l = email_local_r'],
             [0, 'different', 'true'],
         ]},
@@ -114,7 +117,7 @@
 
 {#- Profile columns each pair carries for its comparisons, on both sides. -#}
 {% macro identity_pair_columns() -%}
-    {{ return(['email_mailbox', 'email_local', 'phone_e164', 'first_name_std', 'last_name_std', 'name_sorted',
+    {{ return(['email_mailbox', 'email_local', 'email_letters', 'phone_e164', 'first_name_std', 'last_name_std', 'name_sorted',
                'birth_date_text', 'birth_date_swapped', 'postal_code_std', 'city_std', 'address_std',
                'email_is_household', 'phone_is_household', 'address_is_household']) }}
 {%- endmacro %}
@@ -225,6 +228,15 @@
             ~ '(gamma_email = 3 and email_is_household_l) or (gamma_phone = 2 and phone_is_household_l)'
             ~ ' or (gamma_location >= 3 and address_is_household_l))',
     }) }}
+{%- endmacro %}
+
+{#- A mailbox only one person uses (no two first names on it) is that person's: records
+    sharing it link even when one of them carries no name (an email-tool contact with only
+    an address), unless something disagrees. Measured on generated data: 99 % of such pairs
+    are one person, against 70 % on a family mailbox, which stays out. -#}
+{% macro identity_personal_mailbox_rule() -%}
+    {{ return('gamma_email = 3 and not email_is_household_l and gamma_first_name != 0'
+        ~ ' and gamma_last_name != 0 and gamma_birth_date != 0 and gamma_phone != 0') }}
 {%- endmacro %}
 
 {#- The words of one name (space-separated) that the other name does not contain, in

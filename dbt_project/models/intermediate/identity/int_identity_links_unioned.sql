@@ -1,6 +1,7 @@
 -- Every link the clustering may use, strongest first: two records of one ticketing
 -- account (the platform's own key); a ticket holder named exactly like the buyer of the
--- ticket's own order (the buyer's own seat); then probabilistic links by probability;
+-- ticket's own order (the buyer's own seat); then probabilistic links by probability and
+-- records on a personal mailbox (identity_personal_mailbox_rule);
 -- then holders found in their buyer's world (int_identity_holder_links_matched).
 with standardized as (
     select * from {{ ref('int_identity_records_standardized') }}
@@ -63,6 +64,19 @@ probabilistic_links as (
     where is_link
 ),
 
+-- records on a mailbox only one person uses, nothing disagreeing (one may have no name)
+personal_mailbox_links as (
+    select
+        profile_id_a,
+        profile_id_b,
+        'personal_mailbox' as link_rule,
+        match_probability,
+        evidence,
+        2 as priority
+    from {{ ref('int_identity_pairs_scored') }}
+    where is_personal_mailbox_match and not is_link and not is_cannot_link
+),
+
 holder_world_links as (
     select
         profile_id_a,
@@ -79,5 +93,7 @@ union all
 select * from holder_links
 union all
 select * from probabilistic_links
+union all
+select * from personal_mailbox_links
 union all
 select * from holder_world_links

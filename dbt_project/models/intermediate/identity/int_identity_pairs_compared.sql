@@ -5,7 +5,8 @@
 -- whose names hold words the other lacks that are not alike (Marie Rey / Julien Rey, in
 -- whichever field order; not nicknames or typos of one first name) and whose birth dates
 -- do not agree (different, or unknown on a side) are two people of one household.
--- meets_link_requirements: identity_link_requirements (macros/identity_model.sql). Everything a
+-- meets_link_requirements: identity_link_requirements; is_personal_mailbox_match:
+-- identity_personal_mailbox_rule (macros/identity_model.sql). Everything a
 -- household shares (mailbox, phone, address, surname) would otherwise outweigh the one
 -- field that tells them apart.
 with pairs as (
@@ -57,5 +58,6 @@ select
         false
     ) as is_cannot_link,
     {%- set requirements = identity_link_requirements() %}
-    coalesce(({{ requirements.values() | join(') and (') }}), false) as meets_link_requirements
+    coalesce(({{ requirements.values() | join(') and (') }}), false) as meets_link_requirements,
+    coalesce({{ identity_personal_mailbox_rule() }}, false) as is_personal_mailbox_match
 from leftovers

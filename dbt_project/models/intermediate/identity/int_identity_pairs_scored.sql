@@ -82,6 +82,7 @@ select
     {%- endfor %}
     is_cannot_link,
     meets_link_requirements,
+    is_personal_mailbox_match,
     match_weight,
     1.0 / (1.0 + power(2.0, -match_weight)) as match_probability,
     not is_cannot_link

@@ -5,6 +5,7 @@
 --   same_ticketing_account  an order of the fan's ticketing account;
 --   holder_is_buyer         a ticket holder named like the buyer of its order;
 --   probabilistic           a Fellegi-Sunter link (match_score = match probability);
+--   personal_mailbox        a mailbox only one person uses, nothing disagreeing;
 --   holder_in_buyer_world   a ticket holder named like a person sharing the buyer's account,
 --                           mailbox, phone or address;
 --   holder_recurring        the same holder name on orders of one buyer.

@@ -37,6 +37,8 @@ with_parts as (
         *,
         {{ sorted_name_tokens('name_std') }} as name_sorted,
         {{ dbt.split_part('email_mailbox', "'@'", 1) }} as email_local,
+        -- the mailbox without digits and separators: what a letter slip changes
+        {{ regexp_replace_all('email_mailbox', "'[0-9._-]'", "''") }} as email_letters,
         coalesce(
             given_first_name,
             case when given_last_name is null then {{ dbt.split_part('full_name_std', "' '", 1) }} end
@@ -61,6 +63,7 @@ select
     record_at,
     email_mailbox,
     email_local,
+    email_letters,
     phone_e164,
     first_name_std,
     last_name_std,
