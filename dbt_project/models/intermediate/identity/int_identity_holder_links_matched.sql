@@ -2,9 +2,11 @@
 -- whole base. A ticket's buyer world is what its order's record carries: the ticketing
 -- account, the mailbox, the phone and the street address (+ postal code). A holder links
 --   holder_in_buyer_world  to a non-holder profile sharing one of those keys whose name is
---                          the holder's (same words, or same surname and a nickname of the
---                          first name): the buyer, a partner on the family mailbox, a
---                          child with their own shop account at the address;
+--                          the holder's (same words in any order, or same surname and a
+--                          nickname of the first name): the buyer, a partner on the family
+--                          mailbox, a child with their own shop account at the address.
+--                          (The postal code alone was tried: namesakes in a town cost more
+--                          precision than it gained recall);
 --   holder_recurring       to the first holder of the same name on orders sharing one of
 --                          those keys: one person the buyer brings match after match.
 -- A holder with an email of their own also links through the probabilistic links.
@@ -102,15 +104,16 @@ world_matches as (
         on
             holders_in_world.key_name = profile_keys.key_name
             and holders_in_world.key_value = profile_keys.key_value
-            and holders_in_world.last_name_std = profile_keys.last_name_std
     left join nicknames
         on holders_in_world.first_name_std = nicknames.name_a and profile_keys.first_name_std = nicknames.name_b
     where
         holders_in_world.profile_id <> profile_keys.profile_id
         and (
             holders_in_world.name_sorted = profile_keys.name_sorted
-            or holders_in_world.first_name_std = profile_keys.first_name_std
-            or nicknames.name_a is not null
+            or (
+                holders_in_world.last_name_std = profile_keys.last_name_std
+                and (holders_in_world.first_name_std = profile_keys.first_name_std or nicknames.name_a is not null)
+            )
         )
 ),
 
