@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -751,6 +752,251 @@ def test_the_nickname_seed_is_a_clean_table():
     assert {"Nicolas", "Jean-Baptiste", "Robert", "William"} <= set(table["first_name"])
 
 
+# --- identity traps (issue 9) ------------------------------------------------------------
+
+
+def norm(name: str) -> str:
+    """'Le Gall' / 'LE-GALL' / 'Lé Gall' -> 'legall': spelling variants aside."""
+    decomposed = unicodedata.normalize("NFKD", name.replace("œ", "oe").replace("Œ", "OE"))
+    return "".join(c for c in decomposed if c.isalpha()).lower()
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """One substitution, deletion, insertion or swap of neighbours between a and b."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    i = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return (
+        a[i + 1 :] == b[i + 1 :]
+        or a[i + 1 :] == b[i:]
+        or a[i:] == b[i + 1 :]
+        or (a[i : i + 2] == b[i : i + 2][::-1] and a[i + 2 :] == b[i + 2 :])
+    )
+
+
+def addresses(persons: pd.DataFrame) -> dict[str, set[str]]:
+    return {
+        p: {e.lower() for e in cell.split("|") if e}
+        for p, cell in zip(persons["person_id"], persons["emails"], strict=True)
+    }
+
+
+def typed_emails(landing, anomalous_orders) -> list[tuple[str, tuple[str, str], str]]:
+    """(record type, record key, address as typed) of every record that carries one."""
+    found = [
+        ("ticketing_order", ("ticketing_order", r["order_id"]), r["email"])
+        for r in landing.latest("ticketing_orders", "order_id").values()
+    ]
+    found += [
+        ("ticket_holder", ("ticket_holder", r["ticket_id"]), r["holder_email"])
+        for r in landing.latest("ticketing_tickets", "ticket_id").values()
+    ]
+    found += [
+        ("shop_order", ("shop_order", r["Id"]), r["Email"])
+        for _, r in landing.rows("shop_orders")
+        if r["Id"] and r["Name"] not in anomalous_orders
+    ]
+    found += [
+        ("email_contact", ("email_contact", r["CONTACT_ID"]), r["EMAIL"])
+        for r in landing.latest("email_contacts", "CONTACT_ID").values()
+    ]
+    found += [
+        ("shop_customer", ("shop_customer", r["Customer ID"]), r["Email"])
+        for r in landing.latest("shop_customers", "Customer ID").values()
+    ]
+    return [(kind, key, e.strip().lower()) for kind, key, e in dict.fromkeys(found) if e.strip()]
+
+
+def test_typed_emails_sometimes_have_a_typo(
+    landing, truth_records, persons, expected, anomalous_orders
+):
+    person, known = person_of(truth_records), addresses(persons)
+    everyone = set().union(*known.values())
+    typos, typed, forms = Counter(), Counter(), Counter()
+    for kind, key, email in typed_emails(landing, anomalous_orders):
+        typed[kind] += 1
+        own = known[person[key]]
+        if email in own:
+            continue
+        typos[kind] += 1
+        assert email not in everyone, email  # nobody's real address
+        local, _, domain = email.rpartition("@")
+        mine = [a.rpartition("@") for a in own]
+        slipped = any(domain == d and one_edit_apart(local, loc) for loc, _, d in mine)
+        misspelt = any(local == loc and domain != d for loc, _, d in mine)
+        assert slipped or misspelt, (email, own)
+        forms["local part" if slipped else "domain"] += 1
+        assert not re.search(r"^\.|\.@|\.\.", email), email
+    counted = expected["identity_noise"]["email_typos"]
+    assert typos == Counter(counted) and set(counted) == {
+        "ticketing_order",
+        "ticket_holder",
+        "shop_order",
+    }  # the mail tool's contacts and the shop's accounts keep the address that works
+    assert 0.005 < sum(typos.values()) / sum(typed[k] for k in counted) < 0.05
+    assert all(typos[k] > 0 for k in counted)
+    assert forms["local part"] and forms["domain"]
+
+
+def first_names_written(landing, truth_records) -> list[tuple[str, str, str, bool]]:
+    """(record type, first name as written, person id, box office) of records naming one."""
+    person = person_of(truth_records)
+    orders = landing.latest("ticketing_orders", "order_id")
+    box = {o: r["sales_channel"] == "box_office" for o, r in orders.items()}
+    found = [
+        ("ticketing_order", r["first_name"], person["ticketing_order", o], box[o])
+        for o, r in orders.items()
+    ]
+    found += [
+        ("ticket_holder", r["holder_first_name"], person["ticket_holder", t], box[r["order_id"]])
+        for t, r in landing.latest("ticketing_tickets", "ticket_id").items()
+        if ("ticket_holder", t) in person
+    ]
+    found += [
+        ("email_contact", r["FIRSTNAME"], person["email_contact", c], False)
+        for c, r in landing.latest("email_contacts", "CONTACT_ID").items()
+    ]
+    found += [
+        ("shop_customer", r["First Name"], person["shop_customer", c], False)
+        for c, r in landing.latest("shop_customers", "Customer ID").items()
+    ]
+    return [w for w in found if w[1]]
+
+
+def test_compound_first_names_cut_and_box_office_initials(
+    landing, truth_records, persons, expected
+):
+    first = persons.set_index("person_id")["first_name"]
+    noise = expected["identity_noise"]
+    cut, initials, compound, box_office = Counter(), Counter(), 0, 0
+    for kind, written, person, box in first_names_written(landing, truth_records):
+        true = first[person]
+        compound += "-" in true
+        box_office += box
+        if "-" in true and written == true.split("-")[0]:
+            cut[kind] += 1
+        if re.fullmatch(r"\w\.?", written):
+            initials[kind] += 1
+            assert box and norm(written) == norm(true)[0], (written, true)
+    kinds = ("ticketing_order", "ticket_holder", "email_contact", "shop_customer")
+    assert {k: cut[k] for k in kinds} == {k: noise["first_names_cut"][k] for k in kinds}
+    assert cut["ticketing_order"] and cut["ticket_holder"]
+    assert 0.03 < sum(cut.values()) / compound < 0.25  # 10% of compound names
+    assert {k: initials[k] for k in kinds} == {k: noise["first_name_initials"][k] for k in kinds}
+    assert initials["ticketing_order"] and initials["ticket_holder"]
+    assert 0.1 < sum(initials.values()) / box_office < 0.45  # 25% of box-office first names
+
+
+def paris_day(stamp: str) -> date:
+    """Date of a ticketing timestamp ('DD/MM/YYYY HH:MM[:SS]' or ISO with a T)."""
+    if "T" in stamp:
+        return date.fromisoformat(stamp[:10])
+    return datetime.strptime(stamp[:10], "%d/%m/%Y").date()
+
+
+def test_married_persons_change_surname_from_the_wedding_day(
+    landing, truth_records, persons, expected
+):
+    person = person_of(truth_records)
+    married = persons[persons["married_on"] != ""].set_index("person_id")
+    assert len(married) == expected["identity_noise"]["married_persons"]
+    assert 0.005 < len(married) / len(persons) < 0.06
+    assert (married["married_last_name"] != married["last_name"]).all()
+    orders = landing.latest("ticketing_orders", "order_id")
+    dated = [
+        (person["ticketing_order", o], paris_day(r["created_at"]), r["last_name"], 0)
+        for o, r in orders.items()
+    ]
+    dated += [
+        (
+            person["ticket_holder", t],
+            paris_day(orders[r["order_id"]]["created_at"]),
+            r["holder_last_name"],
+            0,
+        )
+        for t, r in landing.latest("ticketing_tickets", "ticket_id").items()
+        if ("ticket_holder", t) in person
+    ]
+    dated += [  # created in UTC: a day's margin either side of the wedding
+        (person["email_contact", c], date.fromisoformat(r["CREATED_AT"][:10]), r["LASTNAME"], 1)
+        for c, r in landing.latest("email_contacts", "CONTACT_ID").items()
+    ]
+    seen = Counter()
+    for who, day, written, margin in dated:
+        if who not in married.index or not written:
+            continue
+        birth, new = norm(married.at[who, "last_name"]), norm(married.at[who, "married_last_name"])
+        wedding = date.fromisoformat(married.at[who, "married_on"])
+        form = {birth: "birth", new: "married", birth + new: "double"}.get(norm(written))
+        if form is None or abs((day - wedding).days) < margin:
+            continue  # misspelt or swapped
+        after = day >= wedding
+        assert (form != "birth") == after, (who, day, wedding, written)
+        seen[form] += 1
+    assert seen["birth"] and seen["married"] and seen["double"]
+    noise = expected["identity_noise"]
+    assert sum(noise["married_surname_records"].values()) >= seen["married"] + seen["double"]
+    assert (
+        0
+        < sum(noise["double_barrelled_surnames"].values())
+        < sum(noise["married_surname_records"].values())
+    )
+
+
+def test_friends_from_other_households_hold_tickets_again_and_again(
+    out, landing, truth_records, persons, expected
+):
+    holders = truth_records[truth_records["record_type"] == "ticket_holder"]
+    tickets = clean(out, "tickets").astype({"ticket_id": str})
+    orders = clean(out, "ticket_orders")[["order_id", "person_id"]]
+    held = holders.merge(tickets, left_on="record_id", right_on="ticket_id").merge(
+        orders.rename(columns={"person_id": "buyer"}), on="order_id"
+    )
+    assert (held["person_id"].astype(int) == held["holder_person_id"]).all()
+    household = persons.set_index("person_id")["household_id"]
+    held["friend"] = (
+        held["person_id"].map(household).to_numpy()
+        != held["buyer"].astype(str).map(household).to_numpy()
+    )
+    friends = held[held["friend"]]
+    noise = expected["identity_noise"]
+    assert len(friends) == noise["friend_holder_records"]
+    assert friends["person_id"].nunique() == noise["friend_holders"]
+    assert 0.02 < len(friends) / len(held) < 0.15
+    # The same friend on several of the buyer's orders, for other matches.
+    per_pair = friends.groupby(["buyer", "person_id"]).agg(
+        orders=("order_id", "nunique"), matches=("match_id", "nunique")
+    )
+    assert ((per_pair["orders"] >= 2) & (per_pair["matches"] >= 2)).any()
+    # Friends and relatives are persons with records of their own, under their own name.
+    own = set(truth_records.loc[truth_records["record_type"] != "ticket_holder", "person_id"])
+    assert friends["person_id"].isin(own).mean() > 0.5
+    relatives = held[~held["friend"] & (held["person_id"] != held["buyer"].astype(str))]
+    assert relatives["person_id"].isin(own).any()
+    written = landing.latest("ticketing_tickets", "ticket_id")
+    last = persons.set_index("person_id")["last_name"]
+    same_name = [
+        norm(written[t]["holder_last_name"]) == norm(last[p])
+        for t, p in zip(friends["record_id"], friends["person_id"], strict=True)
+    ]
+    assert sum(same_name) > 0.7 * len(same_name)
+
+
+def test_homonym_families_share_name_and_town(persons, truth_records, expected):
+    pairs = expected["identity_noise"]["homonym_pairs"]
+    households = persons["household_id"].nunique()
+    assert 1 <= len(pairs) <= max(1, 0.03 * households)
+    by_id = persons.set_index("person_id")
+    for a, b in pairs:
+        one, other = by_id.loc[str(a)], by_id.loc[str(b)]
+        for column in ("first_name", "last_name", "postal_code", "city"):
+            assert one[column] == other[column], column
+        assert one["household_id"] != other["household_id"]
+        assert one["birth_date"] != other["birth_date"]
+        assert not set(one["emails"].split("|")) & set(other["emails"].split("|"))
+        assert {str(a), str(b)} <= set(truth_records["person_id"])
+
+
 # --- truth -----------------------------------------------------------------------------
 
 
@@ -889,6 +1135,9 @@ def test_cli_and_messiness_zero(tmp_path, capsys):
     assert not list(tmp_path.rglob("*.tmp")) and not any(f.bad for f in landing.files)
     assert {f.export_date for f in landing.files} == {"20260930", "20261001"}
     assert summary["contacts_deleted_upstream"] == summary["anomalous_shop_orders"] == []
+    noise = summary["identity_noise"]  # friends still come along: no noise, a fact
+    assert noise["married_persons"] == 0 and noise["homonym_pairs"] == []
+    assert not any(n for k, v in noise.items() if isinstance(v, dict) for n in v.values())
     listed = pd.read_csv(tmp_path / "_truth" / "files.csv", dtype=str, keep_default_na=False)
     assert set(listed["variants"]) == {""}
     for f in landing.files:

@@ -210,6 +210,8 @@ class Delivery:
     contacts_deleted_upstream: np.ndarray  # contact rows absent from the newest snapshot
     anomalous_shop_orders: list[str]  # names of orders that are no sale (refund > total)
     contact_birth_days: np.ndarray  # DATE_OF_BIRTH as delivered (epoch day), else NO_DAY
+    # identity noise the renderers made: (record type, kind) -> records showing it
+    identity_noise: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 class Landing:
@@ -319,6 +321,7 @@ class Landing:
             contacts_deleted_upstream=self.deleted_contacts,
             anomalous_shop_orders=self.anomalous_shop_orders,
             contact_birth_days=self.contact_birth_days,
+            identity_noise=dict(self.tools.noise),
         )
 
     def write_file(self, file_type: FileType, night: int, rows: np.ndarray) -> None:

@@ -1,5 +1,5 @@
-"""How the same fact gets written differently: name variants, nicknames, phone forms,
-email case, slips in birth dates.
+"""How the same fact gets written differently: name variants, nicknames, compound first
+names cut short, initials, phone forms, email case and typos, slips in birth dates.
 
 Name variants are computed once per vocabulary word (a few hundred words, so plain Python)
 and then picked per record with vectorised indexing. Rates are scaled by `messiness`.
@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -143,6 +144,85 @@ def phone_forms(country_code: Strings, digits: Strings, form: np.ndarray) -> Str
 def phone_form_draw(rng: np.random.Generator, size: int, messiness: float) -> np.ndarray:
     """Which form each record uses: the usual '06 12 34 56 78' unless the typist differed."""
     return np.where(chance(rng, 0.7 * messiness, size), rng.integers(0, 15, size), 0)
+
+
+# Misspelt domains of the usual mailboxes (a typed address, not the person's own).
+DOMAIN_TYPOS = {
+    "gmail.com": ("gmial.com", "gmail.fr", "gmai.com", "gmal.com", "gamil.com"),
+    "orange.fr": ("orange.fe", "ornage.fr", "orange.com", "oange.fr"),
+    "hotmail.fr": ("hotmial.fr", "hotmail.fe", "hotmal.fr", "homail.fr"),
+    "yahoo.fr": ("yaho.fr", "yahooo.fr", "yahoo.fe"),
+    "free.fr": ("fre.fr", "free.fe", "frree.fr"),
+    "sfr.fr": ("sfr.fe", "srf.fr"),
+    "laposte.net": ("lapost.net", "laposte.ne", "lapsote.net"),
+    "outlook.fr": ("outlok.fr", "outloook.fr", "outlook.fe"),
+    "wanadoo.fr": ("wanado.fr", "wandoo.fr"),
+    "icloud.com": ("iclould.com", "icoud.com", "icloud.fr"),
+}
+
+
+def slip(words: np.ndarray, rng: np.random.Generator, first: int = 1) -> np.ndarray:
+    """One-character slip in each word, vectorised (substitution, deletion, doubling or swap
+    of two neighbours, at a position from `first` on): the characters as a code-point
+    matrix, edited by index arithmetic. A word too short to slip gets its last character
+    doubled; a slip that would leave the word as it was deletes a character instead."""
+    words = np.asarray(words, dtype=str)
+    n = len(words)
+    if n == 0:
+        return words.astype(object)
+    length = np.char.str_len(words)
+    width = int(length.max()) + 2
+    chars = words.astype(f"<U{width}").view(np.uint32).reshape(n, width)
+    span = np.maximum(length - first, 1)
+    at = np.minimum(first + (rng.random(n) * span).astype(np.int64), np.maximum(length - 1, 0))
+    kind = np.where(length > first, rng.integers(0, 4, n), 2)
+    letter = np.frombuffer(TYPO_LETTERS.encode("utf-32-le"), dtype=np.uint32)
+    new_letter = letter[rng.integers(0, len(letter), n)]
+    col = np.arange(width)[None, :]
+    here = chars[np.arange(n), at]
+    before = chars[np.arange(n), np.maximum(at - 1, 0)]
+    kind = np.where((kind == 0) & (new_letter == here), 1, kind)  # same letter: no slip
+    kind = np.where((kind == 3) & ((before == here) | (at <= first)), 1, kind)
+    a = at[:, None]
+    source = np.select(
+        [kind[:, None] == 1, kind[:, None] == 2], [col + (col >= a), col - (col > a)], col
+    )
+    out = np.take_along_axis(np.pad(chars, ((0, 0), (0, 1))), np.minimum(source, width), 1)
+    out[np.arange(n), at] = np.where(kind == 0, new_letter, out[np.arange(n), at])
+    swap = np.flatnonzero(kind == 3)
+    out[swap, at[swap]], out[swap, at[swap] - 1] = before[swap], here[swap]
+    return np.ascontiguousarray(out).view(f"<U{width}").ravel().astype(object)
+
+
+def email_typos(
+    emails: np.ndarray, rng: np.random.Generator, rate: float, taken: set[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Addresses as mistyped on a form with probability `rate`: half of them a misspelt
+    domain (gmial.com) where the mailbox is a usual one, the others a one-character slip
+    in the local part. A typo giving an address someone has (in `taken`, lower case) is
+    not made. Returns the addresses and where a typo was made."""
+    emails = np.asarray(emails, dtype=object)
+    n = len(emails)
+    typed_in = pd.Series(emails, dtype=object)
+    hit = np.flatnonzero(chance(rng, rate, n) & typed_in.str.contains("@", na=False).to_numpy())
+    parts = typed_in.iloc[hit].str.rpartition("@")
+    local = parts[0].to_numpy(dtype=object) if len(hit) else np.zeros(0, dtype=object)
+    domain = parts[2].to_numpy(dtype=object) if len(hit) else np.zeros(0, dtype=object)
+    misspelt = domain.copy()
+    which = rng.random(len(hit))
+    for usual, typos in DOMAIN_TYPOS.items():
+        mine = domain == usual
+        misspelt[mine] = np.array(typos, dtype=object)[(which[mine] * len(typos)).astype(int)]
+    on_domain = chance(rng, 0.5, len(hit)) & (misspelt != domain)
+    typed = np.where(on_domain, local + "@" + misspelt, slip(local, rng) + "@" + domain)
+    # a mailbox takes no address with a dot at either end of its local part, or two dots
+    shape_ok = ~pd.Series(typed, dtype=object).str.contains(r"^\.|\.@|\.\.", regex=True)
+    made = np.array([t.lower() not in taken for t in typed], dtype=bool) & shape_ok.to_numpy()
+    out = emails.copy()
+    out[hit[made]] = typed[made]
+    mask = np.zeros(n, dtype=bool)
+    mask[hit[made]] = True
+    return out, mask
 
 
 def email_case(emails: Strings, rng: np.random.Generator, rate: float) -> Strings:

@@ -3,11 +3,16 @@
 A household shares a surname (a partner sometimes keeps their own), an address, often an
 email address and, for children, a phone. Each person over 15 uses one or more of the
 club's tools; children appear as ticket holders of their family's orders.
+
+Identity traps of the real world: homonyms (people living alone named like someone
+elsewhere, and homonym families: two households of one town with the same surname and a
+member each with the same first name), and marriages in the history (from that day on a
+person's new records carry the new surname).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -18,10 +23,16 @@ from . import vocab
 from .common import chance, expand, pick, pick_index, stream, unique_integers
 from .formats import join, join_present, text
 from .noise import slug
-from .timeline import DAY, Timeline, epoch_day
+from .timeline import DAY, Timeline, epoch_day, paris_to_utc
 
 HOUSEHOLD_SIZES = {1: 35, 2: 28, 3: 17, 4: 14, 5: 6}
 KID_AGE = 15  # below: no tool of their own
+HOMONYM_FAMILY_RATE = 0.01  # of households paired with a namesake household, x messiness
+# Marriages in the history, x messiness: a partner who kept their own surname takes the
+# household's; a few people living alone take a spouse's from outside the fan base.
+PARTNER_MARRIAGE_RATE = 0.3
+SINGLE_MARRIAGE_RATE = 0.04
+UNMARRIED = np.iinfo(np.int64).max  # married_at of a person who does not marry
 # Tools a person (15+) uses: T ticketing, S shop, E email. Most use two or more.
 TOOL_MIXES = {"T": 12, "S": 5, "E": 10, "TS": 10, "TE": 28, "SE": 8, "TSE": 27}
 
@@ -31,6 +42,9 @@ class People:
     persons: pd.DataFrame  # one row per person, index = position, person_id from 1
     first_names: tuple[str, ...]
     last_names: tuple[str, ...]
+    # (person a, person b) positions of the homonym families: same first name, surname
+    # and postal code, other households, other birth dates
+    homonym_pairs: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))
 
     @property
     def n(self) -> int:
@@ -59,6 +73,37 @@ def _ages(rng: np.random.Generator, member: np.ndarray, size: np.ndarray, househ
     age = np.where(member == 0, head_age, np.clip(head_age + rng.integers(-6, 5, n), 18, 90))
     child_age = rng.integers(1, 18, n)
     return np.where(is_child, np.minimum(child_age, head_age - 20), age), is_child
+
+
+def _homonym_families(rng, household, member, gender, postal, abroad, pairs: int):
+    """Pairs of household heads of one postal code and one gender, from other households
+    (up to `pairs`): the second will be renamed after the first."""
+    head = np.flatnonzero((member == 0) & ~abroad[household])
+    order = np.lexsort((rng.random(len(head)), gender[head], postal[household[head]]))
+    a, b = head[order[0:-1:2]], head[order[1::2]]
+    same = (postal[household[a]] == postal[household[b]]) & (gender[a] == gender[b])
+    chosen = np.sort(rng.permutation(np.flatnonzero(same))[:pairs])
+    return np.stack([a[chosen], b[chosen]], axis=1).astype(np.int64)
+
+
+def _marriages(rng, timeline, last, member, keeps_own, size, age, head, excluded, messiness):
+    """Surname taken on marrying (vocabulary index, -1 for none) and the instant (UTC
+    seconds, the Paris midnight of the wedding day; UNMARRIED for none)."""
+    n = len(last)
+    partner = (member == 1) & keeps_own & (age >= 20)
+    single = (size == 1) & (age >= 22) & (age <= 45)
+    spouse_name = pick_index(rng, 1 / (np.arange(len(vocab.LAST_NAMES)) + 6), n)
+    marries = np.where(
+        partner,
+        chance(rng, PARTNER_MARRIAGE_RATE * messiness, n),
+        single & chance(rng, SINGLE_MARRIAGE_RATE * messiness, n),
+    )
+    new_name = np.where(partner, last[head], spouse_name)
+    marries &= (new_name != last) & ~excluded
+    first_day = timeline.start // DAY + 30
+    day = rng.integers(first_day, max(epoch_day(timeline.end_date) - 14, first_day + 1), n)
+    at = paris_to_utc(day * DAY)
+    return np.where(marries, new_name, -1), np.where(marries, at, UNMARRIED)
 
 
 def _emails(rng, first_slug, last_slug, birth_year, person_id, domains) -> pa.Array:
@@ -146,6 +191,36 @@ def build_people(fans: int, seed: int, timeline: Timeline, messiness: float) -> 
         None,
     )
 
+    # Homonym families: a few households take the surname of a household of the same town,
+    # and its head the first name of that household's head (two 'Léa Martin' of 69003).
+    hrng = stream(seed, "people:homonyms")
+    pairs = round(HOMONYM_FAMILY_RATE * messiness * len(sizes))
+    homonyms = _homonym_families(
+        hrng, household, member, gender, postal, abroad, max(pairs, 1) if messiness else 0
+    )
+    a, b = homonyms[:, 0], homonyms[:, 1]
+    renamed = np.full(len(sizes), -1)
+    renamed[household[b]] = last[a]
+    last = np.where((renamed[household] >= 0) & ~keeps_own, renamed[household], last)
+    first[b] = first[a]  # and the surname, with their household
+    birth_day[b] -= np.where(birth_day[b] == birth_day[a], 17, 0)  # born another day
+    age[b] = (end_day - birth_day[b]) // 365.25
+
+    excluded = np.zeros(n, dtype=bool)
+    excluded[homonyms.ravel()] = True
+    married_last, married_at = _marriages(
+        stream(seed, "people:marriages"),
+        timeline,
+        last,
+        member,
+        keeps_own,
+        size,
+        age,
+        head,
+        excluded,
+        messiness,
+    )
+
     # Mobile phones: unique numbers; children and some partners give the head's.
     cc = {"FR": ("33", 9, "6")} | {k: v[:3] for k, v in vocab.FOREIGN.items()}
     country_p = country[household]
@@ -210,6 +285,8 @@ def build_people(fans: int, seed: int, timeline: Timeline, messiness: float) -> 
             "gender": gender,
             "first": first,
             "last": last,
+            "married_last": married_last,
+            "married_at": married_at,
             "birth_day": birth_day,
             "age": age,
             "is_child": kid,
@@ -230,7 +307,7 @@ def build_people(fans: int, seed: int, timeline: Timeline, messiness: float) -> 
             "in_email": np.char.find(tools_str, "E") >= 0,
         }
     )
-    return People(persons, tuple(vocab.FIRST_NAMES), tuple(vocab.LAST_NAMES))
+    return People(persons, tuple(vocab.FIRST_NAMES), tuple(vocab.LAST_NAMES), homonyms)
 
 
 def phone_e164(persons: pd.DataFrame) -> pa.Array:

@@ -1,7 +1,8 @@
 """How each tool writes its records: one renderer per contract file type.
 
-A record's spelling (typo, nickname, phone form, email case, slip in a birth date, blank
-fields...) is drawn once, as the tool stored it, so a record delivered again on a later
+A record's spelling (typo, nickname, compound first name cut short, initial, the surname
+of the day, phone form, email case or typo, slip in a birth date, blank fields...) is
+drawn once, as the tool stored it, so a record delivered again on a later
 night only differs in what changed (status, updated_at, refunds). How a file writes its
 values can change from one file to the next (a `Style`: kickoff time in match_date,
 thousands separators, ISO timestamps); the export layer says which file does what.
@@ -46,12 +47,14 @@ from .noise import (
     birth_dates_as_typed,
     drop_leading_zero,
     email_case,
+    email_typos,
     phone_form_draw,
     phone_forms,
     spell,
     swap,
     variant_table,
 )
+from .people import all_emails
 from .ticketing import NEVER
 from .timeline import epoch_day
 from .world import World
@@ -68,6 +71,13 @@ CACHED_VIEWS = {
 
 
 NICKNAME_RATE = 0.04  # of first names that have a short form, x messiness
+CUT_FIRST_NAME_RATE = 0.1  # of compound first names written as their first part, x messiness
+INITIAL_RATE = 0.25  # of box-office first names written as an initial ('J.'), x messiness
+DOUBLE_BARRELLED_RATE = 0.25  # of married surnames written 'Birth-Married'
+# Typed addresses with a typo (x messiness): the ticketing forms, the holder's address the
+# buyer types for them and the shop's checkout. The email tool's contacts and the shop's
+# customer accounts keep the address that receives the mail (a typo would bounce).
+EMAIL_TYPO_RATES = {"ticketing_order": 0.015, "ticket_holder": 0.03, "shop_order": 0.01}
 MISSING_PHONE_RATE = 0.03  # phones left blank on a form that usually has one, x messiness
 
 
@@ -81,6 +91,19 @@ class Style:
 
 
 PLAIN = Style()
+
+
+@dataclass(frozen=True)
+class WrittenNames:
+    """First and last names as a record writes them, and which noise they carry."""
+
+    first: pa.Array
+    last: pa.Array
+    swapped: np.ndarray  # first and last name exchanged
+    cut: np.ndarray  # compound first name written as its first part (Jean-Baptiste -> Jean)
+    initial: np.ndarray  # first name written as its initial ('J.' or 'J')
+    married: np.ndarray  # the surname taken on marrying (the record is from after it)
+    double: np.ndarray  # ... written after the birth surname ('Martin-Gallas')
 
 
 def _np(values: pa.Array) -> np.ndarray:
@@ -106,20 +129,76 @@ class Tools:
         self.latest_birth_day = epoch_day(world.timeline.end_date)
         self.persons = world.people.persons
         self._person_text: dict[str, pa.Array] = {}
+        words = world.people.first_names
+        self.first_part = np.array([w.split("-")[0] for w in words], dtype=object)
+        self.compound = np.array(["-" in w for w in words])
+        # Identity noise made, by (record type, kind): records carrying it (for the truth).
+        self.noise: dict[tuple[str, str], int] = {}
+        self._typos: dict[str, np.ndarray] = {}
 
     # --- shared pieces ---------------------------------------------------------------
     def _rng(self, name: str) -> np.random.Generator:
         return stream(self.world.seed, f"render:{name}")
 
-    def names(self, person: np.ndarray, rng) -> tuple[pa.Array, pa.Array]:
-        """First and last name as typed: sometimes misspelt, a nickname, or swapped."""
+    def names(
+        self,
+        person: np.ndarray,
+        rng,
+        record_type: str,
+        created: np.ndarray,
+        initials: np.ndarray | None = None,
+    ) -> WrittenNames:
+        """First and last name as typed on records created at `created`: sometimes
+        misspelt, a nickname, a compound first name cut short, an initial where `initials`
+        (box-office records), the married surname after the wedding, or swapped. The noise
+        added since issue 9 draws from its own stream, so the older draws stay the same."""
+        n = len(person)
+        more = self._rng(f"{record_type}:names")
         first_code = self.persons["first"].to_numpy()[person]
         first = spell(first_code, self.first_spellings, rng, 0.1 * self.m)
         first = self.nicknames.apply(first_code, first, rng, NICKNAME_RATE * self.m)
-        last = spell(
-            self.persons["last"].to_numpy()[person], self.last_spellings, rng, 0.1 * self.m
+        cut = self.compound[first_code] & chance(more, CUT_FIRST_NAME_RATE * self.m, n)
+        first = pc.if_else(pa.array(cut), text(self.first_part[first_code]), first)
+        initial = np.zeros(n, dtype=bool) if initials is None else initials
+        initial = initial & chance(more, INITIAL_RATE * self.m, n)
+        with_dot = pc.if_else(pa.array(chance(more, 0.5, n)), ".", "")
+        first = pc.if_else(
+            pa.array(initial), join(pc.utf8_slice_codeunits(first, 0, 1), with_dot), first
         )
-        return swap(first, last, chance(rng, 0.03 * self.m, len(person)))
+
+        birth_name = self.persons["last"].to_numpy()[person]
+        married_name = self.persons["married_last"].to_numpy()[person]
+        married = np.asarray(created) >= self.persons["married_at"].to_numpy()[person]
+        last = spell(
+            np.where(married, married_name, birth_name), self.last_spellings, rng, 0.1 * self.m
+        )
+        double = married & chance(more, DOUBLE_BARRELLED_RATE, n)
+        birth = spell(birth_name, self.last_spellings, more, 0.1 * self.m)
+        last = pc.if_else(pa.array(double), join(birth, "-", last), last)
+        swapped = chance(rng, 0.03 * self.m, n)
+        first, last = swap(first, last, swapped)
+        return WrittenNames(first, last, swapped, cut & ~initial, initial, married, double)
+
+    def count_names(
+        self, record_type: str, names: WrittenNames, first_shown, last_shown, records=None
+    ) -> None:
+        """Note the name noise `record_type`'s records show (those of `records` when
+        given: ticket holders are records only when named)."""
+        keep = np.ones(len(names.swapped), bool) if records is None else records
+        first_shown = keep & np.asarray(first_shown) & ~names.swapped
+        last_shown = keep & np.asarray(last_shown)
+        self.noise |= {
+            (record_type, "first_name_cut"): int((names.cut & first_shown).sum()),
+            (record_type, "first_name_initial"): int((names.initial & first_shown).sum()),
+            (record_type, "married_surname"): int((names.married & last_shown).sum()),
+            (record_type, "double_barrelled_surname"): int((names.double & last_shown).sum()),
+        }
+
+    @cached_property
+    def _taken_emails(self) -> set[str]:
+        """Every address someone has, lower case: a typo never gives one of them."""
+        joined = all_emails(self.persons).to_pylist()
+        return {e.lower() for cell in joined if cell for e in cell.split("|")}
 
     def phones(self, person: np.ndarray, rng) -> pa.Array:
         """The person's phone in the form typed, now and then left out of the form."""
@@ -138,8 +217,23 @@ class Tools:
         """The platform's 'DD/MM/YYYY HH:MM[:SS]', or ISO when the file is written so."""
         return paris_iso_t(utc) if style.iso_timestamps else fr_timestamp(utc, with_seconds)
 
-    def emails(self, values: np.ndarray, rng, rate: float = 0.06) -> pa.Array:
+    def emails(
+        self, values: np.ndarray, rng, rate: float = 0.06, record_type: str = ""
+    ) -> pa.Array:
+        """Addresses as typed: the case of some changed; on the forms of EMAIL_TYPO_RATES
+        some mistyped (drawn from their own stream), noted in `noise`."""
+        typo_rate = EMAIL_TYPO_RATES.get(record_type, 0.0) * self.m
+        if typo_rate:
+            more = self._rng(f"{record_type}:email_typos")
+            values, typo = email_typos(values, more, typo_rate, self._taken_emails)
+            self._typos[record_type] = typo
         return email_case(text(values), rng, rate * self.m)
+
+    def count_email_typos(self, record_type: str, written: pa.Array) -> None:
+        """Note the typos the addresses as finally written (some blanked) show."""
+        typo = self._typos.pop(record_type, np.zeros(len(written), dtype=bool))
+        shown = ~_np(pc.is_null(written))
+        self.noise[record_type, "email_typo"] = int((typo & shown).sum())
 
     def person_column(self, column: str, person: np.ndarray) -> pa.Array:
         if column not in self._person_text:
@@ -211,16 +305,17 @@ class Tools:
         n = len(o)
         buyer = o["buyer"].to_numpy()
         box = (o["channel"] == "box_office").to_numpy()  # old box-office system: partial data
-        first, last = self.names(buyer, rng)
+        names = self.names(buyer, rng, "ticketing_order", o["created"].to_numpy(), box)
         birth_day, birth_blank = self.birth_dates(buyer, rng)
         has_address = chance(rng, np.where(box, 0.1, 0.7), n)
         country = self.persons["country"].to_numpy()[buyer]
-        return {
+        view = {
             "order_id": integer(o["order_id"]),
             "account_id": integer(o["account_id"]),
             "sales_channel": text(o["channel"]),
             "email": blank_where(
-                self.emails(o["email"].to_numpy(dtype=object), rng), box & chance(rng, 0.7, n)
+                self.emails(o["email"].to_numpy(dtype=object), rng, record_type="ticketing_order"),
+                box & chance(rng, 0.7, n),
             ),
             "civility": flag(
                 self.persons["gender"].to_numpy()[buyer] == "M",
@@ -228,8 +323,8 @@ class Tools:
                 "Mme",
                 blank=chance(rng, 0.1, n),
             ),
-            "first_name": blank_where(first, box & chance(rng, 0.5, n)),
-            "last_name": last,
+            "first_name": blank_where(names.first, box & chance(rng, 0.5, n)),
+            "last_name": names.last,
             "birth_date": fr_date(birth_day, blank=~chance(rng, 0.5, n) | birth_blank),
             "phone": blank_where(
                 self.phones(buyer, rng), ~chance(rng, np.where(box, 0.2, 0.75), n)
@@ -248,6 +343,10 @@ class Tools:
             "currency": text(np.full(n, "EUR", dtype=object)),
             "_with_seconds": ~box,
         }
+        first_shown = ~_np(pc.is_null(view["first_name"]))
+        self.count_names("ticketing_order", names, first_shown, np.ones(n, bool))
+        self.count_email_typos("ticketing_order", view["email"])
+        return view
 
     def ticketing_orders(self, rows, cutoff, style) -> pa.Table:
         o = self.world.ticketing.orders
@@ -275,8 +374,15 @@ class Tools:
         n = len(t)
         holder = np.maximum(t["holder"].to_numpy(), 0)
         named = t["named"].to_numpy() & (t["holder"].to_numpy() >= 0)
-        first, last = self.names(holder, rng)
+        orders = self.world.ticketing.orders
+        box = (orders["channel"].to_numpy() == "box_office")[t["order"].to_numpy()]
+        names = self.names(holder, rng, "ticket_holder", t["created"].to_numpy(), box)
         only_last = chance(rng, 0.1, n)
+        self.count_names("ticket_holder", names, ~only_last, np.ones(n, bool), named)
+        holder_email = self.emails(
+            t["holder_email"].to_numpy(dtype=object), rng, record_type="ticket_holder"
+        )
+        self.count_email_typos("ticket_holder", holder_email)
         matches = self.world.ticketing.matches
         match = t["match"].to_numpy()
         match_id = np.where(
@@ -292,9 +398,9 @@ class Tools:
             "section": text(t["section"]),
             "row": text(t["row"]),
             "seat": text(t["seat"]),
-            "holder_first_name": blank_where(first, ~named | only_last),
-            "holder_last_name": blank_where(last, ~named),
-            "holder_email": self.emails(t["holder_email"].to_numpy(dtype=object), rng),
+            "holder_first_name": blank_where(names.first, ~named | only_last),
+            "holder_last_name": blank_where(names.last, ~named),
+            "holder_email": holder_email,
         }
 
     def ticketing_tickets(self, rows, cutoff, style) -> pa.Table:
@@ -330,7 +436,9 @@ class Tools:
         rng = self._rng("shop_orders")
         n = len(o)
         person = o["person"].to_numpy()
-        first, last = self.names(person, rng)
+        names = self.names(person, rng, "shop_order", o["created"].to_numpy())
+        self.count_names("shop_order", names, np.ones(n, bool), np.ones(n, bool))
+        first, last = names.first, names.last
         # Billing Name is one field: 'Sophie GALLAS', 'Sophie Gallas' or 'gallas sophie'.
         style = rng.choice(3, n, p=[0.6, 0.25, 0.15])
         billing_name = pc.choose(
@@ -365,11 +473,13 @@ class Tools:
         customer_accepts = self.world.shop.customers["accepts_email"].to_numpy()[
             o["customer"].to_numpy()
         ]
-        return (
+        view = (
             billing
             | shipping
             | {
-                "Email": self.emails(o["email"].to_numpy(dtype=object), rng),
+                "Email": self.emails(
+                    o["email"].to_numpy(dtype=object), rng, record_type="shop_order"
+                ),
                 "Accepts Marketing": flag(customer_accepts, "yes", "no"),
                 "Currency": text(o["currency"]),
                 "Subtotal": money(o["subtotal"]),
@@ -399,6 +509,8 @@ class Tools:
                 "Receipt Number": text(np.full(n, None)),
             }
         )
+        self.count_email_typos("shop_order", view["Email"])
+        return view
 
     def shop_order_state(self, rows: np.ndarray, cutoff: int) -> dict[str, np.ndarray]:
         """Payment state of orders as of `cutoff`."""
@@ -514,15 +626,16 @@ class Tools:
         rng = self._rng("shop_customers")
         n = len(c)
         person = c["person"].to_numpy()
-        first, last = self.names(person, rng)
+        names = self.names(person, rng, "shop_customer", c["created"].to_numpy())
+        self.count_names("shop_customer", names, np.ones(n, bool), np.ones(n, bool))
         has_address = chance(rng, 0.8, n)
         e164 = join(
             "+", self.person_column("phone_cc", person), self.person_column("phone_digits", person)
         )
         return {
             "Customer ID": integer(c["customer_id"]),
-            "First Name": first,
-            "Last Name": last,
+            "First Name": names.first,
+            "Last Name": names.last,
             "Email": self.emails(c["email"].to_numpy(dtype=object), rng, 0.02),
             "Accepts Email Marketing": flag(c["accepts_email"], "yes", "no"),
             "Default Address Company": text(np.full(n, None)),
@@ -574,10 +687,11 @@ class Tools:
         rng = self._rng("email_contacts")
         n = len(c)
         person = c["person"].to_numpy()
-        first, last = self.names(person, rng)
+        names = self.names(person, rng, "email_contact", c["created"].to_numpy())
         birth_day, birth_blank = self.birth_dates(person, rng)
         birth_blank |= ~c["show_birth"].to_numpy()
         hidden = ~c["show_name"].to_numpy()
+        self.count_names("email_contact", names, ~hidden, ~hidden)
         sms_form = np.where(chance(rng, 0.5 * self.m, n), rng.integers(0, 15, n), 2)
         sms = phone_forms(
             self.person_column("phone_cc", person),
@@ -593,8 +707,8 @@ class Tools:
         return {
             "CONTACT_ID": integer(c["contact_id"]),
             "EMAIL": self.emails(c["email"].to_numpy(dtype=object), rng, 0.02),
-            "FIRSTNAME": blank_where(first, hidden),
-            "LASTNAME": blank_where(last, hidden),
+            "FIRSTNAME": blank_where(names.first, hidden),
+            "LASTNAME": blank_where(names.last, hidden),
             "SMS": blank_where(sms, ~chance(rng, 0.6, n) | sms_missing),
             "DATE_OF_BIRTH": iso_date(birth_day, blank=birth_blank),
             "POSTCODE": blank_where(

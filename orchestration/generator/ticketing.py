@@ -3,6 +3,8 @@
 Orders come in three shapes: a season-pass order before each season, one family outing
 per household with children (every member named, so each child is known by name once),
 and single-match / hospitality orders. An order's total is the sum of its ticket prices.
+Seats beyond the buyer's household go to the buyer's friends (persons of other
+households, the same few on each of the buyer's orders) or to someone unknown.
 Status changes (refund, cancellation, resale) happen at a known instant, so any export
 can show the state as of its night.
 """
@@ -31,6 +33,12 @@ from .timeline import (
 
 NEVER = np.iinfo(np.int64).max  # change time of a record that never changes
 CHANNELS = {"web": 55, "app": 25, "box_office": 12, "partner": 8}
+# Friends a buyer takes along (persons of other households, 16 or older), the share of the
+# seats beyond the household that go to one of them (in the buyer's order of friends), and
+# how often a friend's ticket carries their name (a buyer names the friends they invite).
+FRIEND_COUNTS = {0: 25, 1: 35, 2: 25, 3: 15}
+FRIEND_SEAT_SHARE = 0.8
+FRIEND_NAMED = 0.6
 KICKOFFS = {4: ("20:45",), 5: ("15:00", "17:00", "21:00"), 6: ("13:00", "15:00", "17:15", "20:45")}
 
 
@@ -281,6 +289,22 @@ def _assign_accounts(orders: pd.DataFrame, people: People, rng) -> pd.DataFrame:
     return orders
 
 
+def friends_of(people: People, seed: int) -> np.ndarray:
+    """(persons, max friends) positions of each person's friends, best friend first; -1
+    where none. Friends are 16 or older and live in another household."""
+    rng = stream(seed, "tickets:friends")
+    p = people.persons
+    n, width = len(p), max(FRIEND_COUNTS)
+    count = pick(rng, FRIEND_COUNTS, n).astype(np.int64)
+    pool = np.flatnonzero(p["age"].to_numpy() >= 16)
+    friend = pool[rng.integers(0, len(pool), (n, width))]
+    household = p["household_id"].to_numpy()
+    ok = (np.arange(width) < count[:, None]) & (household[friend] != household[:, None])
+    ok[:, 1:] &= friend[:, 1:] != friend[:, :1]  # nobody twice
+    ok[:, 2:] &= friend[:, 2:] != friend[:, 1:2]
+    return np.where(ok, friend, -1)
+
+
 def build_tickets(orders, people: People, matches: pd.DataFrame, timeline: Timeline, seed: int):
     rng = stream(seed, "tickets")
     p = people.persons
@@ -295,6 +319,13 @@ def build_tickets(orders, people: People, matches: pd.DataFrame, timeline: Timel
     other = np.where(position - 1 < member_of_buyer, position - 1, position)  # skip the buyer
     holder = np.where(other < p["household_size"].to_numpy()[buyer], head + other, -1)
     holder = np.where(position == 0, buyer, holder)
+    # Further seats: the buyer's friends, each on the same seat rank on every order.
+    friends = friends_of(people, seed)
+    extra = np.clip(other - p["household_size"].to_numpy()[buyer], 0, friends.shape[1] - 1)
+    friend = friends[buyer, extra]
+    friend_rng = stream(seed, "tickets:friend_seats")
+    is_friend = (holder < 0) & (friend >= 0) & chance(friend_rng, FRIEND_SEAT_SHARE, n)
+    holder = np.where(is_friend, friend, holder)
     age = np.where(holder >= 0, p["age"].to_numpy()[np.maximum(holder, 0)], 40)
 
     # Price category and price.
@@ -332,6 +363,7 @@ def build_tickets(orders, people: People, matches: pd.DataFrame, timeline: Timel
         [chance(rng, 0.95, n), True, False, chance(rng, 0.5, n)],
         chance(rng, 0.35, n),
     )
+    named = np.where(is_friend, chance(friend_rng, FRIEND_NAMED, n), named)
     primary = p["email_primary"].to_numpy(dtype=object)[np.maximum(holder, 0)]
     holder_email = np.where(named & (holder >= 0) & chance(rng, 0.4, n), primary, None)
 

@@ -1,7 +1,9 @@
 """What the generator knows and the pipeline must rediscover: `<out>/_truth/`.
 
 source_records.csv  which person each identity record belongs to
-persons.csv         the persons themselves
+persons.csv         the persons themselves (their birth surname; `married_last_name` and
+                    `married_on` for those who marry in the history: the records they
+                    create from that day, Paris time, carry the new surname)
 files.csv           every contract file written: its data rows and deliberately bad rows,
                     its variants (what is unusual about it: exports.Plan.variants) and,
                     for a delta with records whose bytes are an earlier file's of its type
@@ -16,7 +18,20 @@ expected.json       headline figures (net revenue, distinct entity counts), and 
 
 Noise in person attributes (misspelt names, nicknames, phone forms, slips in birth dates,
 blank fields) is not listed: source_records.csv says whose each record is and persons.csv
-holds the true values, so every difference between the two is noise.
+holds the true values, so every difference between the two is noise. expected.json's
+`identity_noise` counts the identity traps added for issue 9, per record type where the
+files show them (so that their rates can be checked):
+  email_typos                typed addresses mistyped (gmial.com, a one-letter slip)
+  first_names_cut            compound first names written as their first part (Jean)
+  first_name_initials        box-office first names written as an initial (J. or J)
+  married_surname_records    records from after a wedding with a surname shown: the new one
+  double_barrelled_surnames  ... written 'Birth-Married'
+  married_persons            persons who marry in the history
+  friend_holder_records      named ticket holders from another household than the buyer's
+  friend_holders             distinct persons among them
+  homonym_pairs              [person_id, person_id]: same first name, surname and postal
+                             code, other households, other birth dates and addresses
+(first-name counts leave out records with first and last name swapped.)
 """
 
 from __future__ import annotations
@@ -34,6 +49,7 @@ from .exports import NO_DAY, Delivery
 from .formats import integer, iso_date, text
 from .people import all_emails, phone_e164
 from .ticketing import NEVER
+from .timeline import DAY, paris_offset
 from .world import World
 from .writers import write_delimited
 
@@ -74,6 +90,34 @@ def source_records(world: World) -> pd.DataFrame:
         ],
         ignore_index=True,
     )
+
+
+def identity_noise(world: World, delivery: Delivery) -> dict:
+    """The identity traps of the files (see the module's docstring)."""
+    by_kind: dict[str, dict[str, int]] = {}
+    for (record_type, kind), count in sorted(delivery.identity_noise.items()):
+        by_kind.setdefault(kind, {})[record_type] = count
+    p = world.people.persons
+    household = p["household_id"].to_numpy()
+    tickets = world.ticketing.tickets
+    holder = tickets["holder"].to_numpy()
+    buyer = world.ticketing.orders["buyer"].to_numpy()[tickets["order"].to_numpy()]
+    friend = tickets["named"].to_numpy() & (holder >= 0)
+    friend &= household[np.maximum(holder, 0)] != household[buyer]
+    person_id = p["person_id"].to_numpy()
+    return {
+        "email_typos": by_kind.get("email_typo", {}),
+        "first_names_cut": by_kind.get("first_name_cut", {}),
+        "first_name_initials": by_kind.get("first_name_initial", {}),
+        "married_surname_records": by_kind.get("married_surname", {}),
+        "double_barrelled_surnames": by_kind.get("double_barrelled_surname", {}),
+        "married_persons": int((p["married_last"] >= 0).sum()),
+        "friend_holder_records": int(friend.sum()),
+        "friend_holders": int(len(np.unique(holder[friend]))),
+        "homonym_pairs": [
+            [int(person_id[a]), int(person_id[b])] for a, b in world.people.homonym_pairs
+        ],
+    }
 
 
 def _days(days: np.ndarray) -> pd.Series:
@@ -271,6 +315,10 @@ def write_truth(out_dir: Path, world: World, delivery: Delivery) -> dict:
         },
     )
     p = world.people.persons
+    married_last = p["married_last"].to_numpy()
+    married = married_last >= 0
+    married_at = np.where(married, p["married_at"].to_numpy(), 0)
+    married_day = (married_at + paris_offset(married_at)) // DAY  # the Paris date
     _write_csv(
         truth / "persons.csv",
         {
@@ -283,6 +331,14 @@ def write_truth(out_dir: Path, world: World, delivery: Delivery) -> dict:
                 np.array(world.people.last_names, dtype=object)[p["last"].to_numpy()]
             ),
             "birth_date": iso_date(p["birth_day"]),
+            "married_last_name": text(
+                np.where(
+                    married,
+                    np.array(world.people.last_names, dtype=object)[married_last],
+                    None,
+                )
+            ),
+            "married_on": iso_date(married_day, blank=~married),
             "emails": all_emails(p),
             "phone_e164": phone_e164(p),
             "postal_code": text(p["postal_code"]),
@@ -333,6 +389,7 @@ def write_truth(out_dir: Path, world: World, delivery: Delivery) -> dict:
             ]
         ],
         "anomalous_shop_orders": delivery.anomalous_shop_orders,
+        "identity_noise": identity_noise(world, delivery),
     }
     (truth / "expected.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
