@@ -33,9 +33,11 @@
             [4, 'same first name', 'first_name_std_l = first_name_std_r or name_sorted_l = name_sorted_r'],
             [3, 'nickname of each other', 'is_nickname_pair'],
             [2, 'similar (Jaro-Winkler >= ' ~ strong ~ ')', name_similarity('first_name_std_l', 'first_name_std_r') ~ ' >= ' ~ strong],
-            [1, 'close (Jaro-Winkler >= ' ~ weak ~ '), initial or truncated', name_similarity('first_name_std_l', 'first_name_std_r') ~ ' >= ' ~ weak
+            [1, 'close (Jaro-Winkler >= ' ~ weak ~ '), shortened or initial (Marie-Claire / Marie / M.)',
+                name_similarity('first_name_std_l', 'first_name_std_r') ~ ' >= ' ~ weak
                 ~ ' or ' ~ dbt.position('first_name_std_l', 'first_name_std_r') ~ ' = 1'
                 ~ ' or ' ~ dbt.position('first_name_std_r', 'first_name_std_l') ~ ' = 1'],
+            [0, 'different', 'true'],
             [0, 'different', 'true'],
         ]},
         {'name': 'last_name', 'column': 'last_name_std', 'tf': true, 'levels': [
@@ -138,7 +140,8 @@
         {{ left }}.first_name_std as first_name_std_l,
         {{ left }}.last_name_std as last_name_std_l,
         case when {{ swap }} then {{ right }}.last_name_std else {{ right }}.first_name_std end as first_name_std_r,
-        case when {{ swap }} then {{ right }}.first_name_std else {{ right }}.last_name_std end as last_name_std_r
+        case when {{ swap }} then {{ right }}.first_name_std else {{ right }}.last_name_std end as last_name_std_r,
+        {{ swap }} as is_name_swapped
 {%- endmacro %}
 
 {#- Edit distance (Levenshtein) between two strings. -#}
@@ -224,7 +227,7 @@
 {% macro identity_link_requirements() -%}
     {{ return({
         'corroborating': 'gamma_email >= 3 or gamma_phone >= 1 or gamma_birth_date >= 2 or gamma_location >= 2',
-        'individual': 'gamma_first_name >= 2 or gamma_birth_date >= 2 or gamma_last_name = -1 or not ('
+        'individual': 'gamma_first_name >= 1 or gamma_birth_date >= 2 or gamma_last_name = -1 or not ('
             ~ '(gamma_email = 3 and email_is_household_l) or (gamma_phone = 2 and phone_is_household_l)'
             ~ ' or (gamma_location >= 3 and address_is_household_l))',
     }) }}

@@ -3,8 +3,9 @@
 -- against a link, weighed by the learnt weights, never a veto by itself. One cannot-link
 -- rule remains, where it is safe: two profiles sharing a mailbox or phone (a family's)
 -- whose names hold words the other lacks that are not alike (Marie Rey / Julien Rey, in
--- whichever field order; not nicknames or typos of one first name) and whose birth dates
--- do not agree (different, or unknown on a side) are two people of one household.
+-- whichever field order) and whose birth dates do not agree (different, or unknown on a
+-- side) are two people of one household -- unless their first names agree in the
+-- records' own field order (Sophie Martin / Sophie Gallas: a surname changed at marriage).
 -- meets_link_requirements: identity_link_requirements; is_personal_mailbox_match:
 -- identity_personal_mailbox_rule (macros/identity_model.sql). Everything a
 -- household shares (mailbox, phone, address, surname) would otherwise outweigh the one
@@ -51,7 +52,8 @@ select
     coalesce(
         (gamma_email = 3 or gamma_phone = 2)
         and gamma_birth_date <= 0
-        and gamma_first_name not in (2, 3)
+        -- first names agreeing in the records' own field order: a surname changed (marriage)
+        and not (gamma_first_name >= 1 and not is_name_swapped)
         and leftover_words_l <> ''
         and leftover_words_r <> ''
         and {{ name_similarity('leftover_words_l', 'leftover_words_r') }} < {{ var('identity_name_similarity_weak') }},

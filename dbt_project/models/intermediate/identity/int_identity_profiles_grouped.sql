@@ -1,7 +1,9 @@
 -- One row per distinct standardised identity (profile), with how many records carry it,
--- and whether its mailbox, phone and street address are a household's (profiles with
--- two or more first names use it; ticket holders do not count: a buyer types the names of
--- the people they bring).
+-- and whether its mailbox, phone and street address are a household's: records on it
+-- carry two first names that cannot be one person's (not equal, not an initial or a
+-- shortened form, not nicknames, not a typo apart). Ticket holders do not count: a buyer
+-- types the names of the people they bring. A key with more first names than
+-- identity_max_block_size is anyone's (a club's generic mailbox): a household's too.
 {%- set household_keys = {'email': 'email_mailbox', 'phone': 'phone_e164', 'address': 'address_std'} %}
 {%- set columns = identity_pair_columns() | reject('in', ['email_is_household', 'phone_is_household', 'address_is_household']) | list %}
 with records as (
@@ -19,26 +21,57 @@ profiles as (
     group by profile_id
 ),
 
+nicknames as (
+    select * from {{ ref('int_identity_nickname_pairs') }}
+),
+
 {% for key, column in household_keys.items() %}
     {{ key }}_first_names as (
-        select
+        select distinct
             {{ column }} as key_value,
-            count(distinct first_name_std) as first_name_count
+            first_name_std
         from records
-        where {{ column }} is not null and record_type <> 'ticket_holder'
-        group by {{ column }}
+        where {{ column }} is not null and first_name_std is not null and record_type <> 'ticket_holder'
+    ),
+
+    {{ key }}_name_counts as (
+        select
+            key_value,
+            count(*) as first_name_count
+        from {{ key }}_first_names
+        group by key_value
+    ),
+
+    {{ key }}_households as (
+        select key_value
+        from {{ key }}_name_counts
+        where first_name_count > {{ var('identity_max_block_size') }}
+        union
+        select a.key_value
+        from {{ key }}_first_names as a
+        inner join {{ key }}_name_counts as sizes
+            on a.key_value = sizes.key_value and sizes.first_name_count <= {{ var('identity_max_block_size') }}
+        inner join {{ key }}_first_names as b
+            on a.key_value = b.key_value and a.first_name_std < b.first_name_std
+        left join nicknames on a.first_name_std = nicknames.name_a and b.first_name_std = nicknames.name_b
+        where
+            nicknames.name_a is null
+            and {{ dbt.position('a.first_name_std', 'b.first_name_std') }} <> 1
+            and {{ dbt.position('b.first_name_std', 'a.first_name_std') }} <> 1
+            and {{ name_similarity('a.first_name_std', 'b.first_name_std') }} < {{ var('identity_name_similarity_strong') }}
+        group by a.key_value
     ),
 {% endfor %}
 
 final as (
     select
         {% for key in household_keys -%}
-            coalesce({{ key }}_first_names.first_name_count >= 2, false) as {{ key }}_is_household,
+            {{ key }}_households.key_value is not null as {{ key }}_is_household,
         {% endfor -%}
         profiles.*
     from profiles
     {% for key, column in household_keys.items() -%}
-        left join {{ key }}_first_names on profiles.{{ column }} = {{ key }}_first_names.key_value
+        left join {{ key }}_households on profiles.{{ column }} = {{ key }}_households.key_value
     {% endfor -%}
 )
 
