@@ -226,7 +226,7 @@
       with the mailbox, as the tool's account holder's). -#}
 {% macro identity_link_requirements() -%}
     {{ return({
-        'corroborating': 'gamma_email >= 3 or gamma_phone >= 1 or gamma_birth_date >= 2 or gamma_location >= 2',
+        'corroborating': 'gamma_email >= 2 or gamma_phone >= 1 or gamma_birth_date >= 2 or gamma_location >= 2',
         'individual': 'gamma_first_name >= 1 or gamma_birth_date >= 2 or gamma_last_name = -1 or not ('
             ~ '(gamma_email = 3 and email_is_household_l) or (gamma_phone = 2 and phone_is_household_l)'
             ~ ' or (gamma_location >= 3 and address_is_household_l))',
