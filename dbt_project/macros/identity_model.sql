@@ -38,7 +38,6 @@
                 ~ ' or ' ~ dbt.position('first_name_std_l', 'first_name_std_r') ~ ' = 1'
                 ~ ' or ' ~ dbt.position('first_name_std_r', 'first_name_std_l') ~ ' = 1'],
             [0, 'different', 'true'],
-            [0, 'different', 'true'],
         ]},
         {'name': 'last_name', 'column': 'last_name_std', 'tf': true, 'levels': [
             [3, 'same surname', 'last_name_std_l = last_name_std_r or name_sorted_l = name_sorted_r'],
