@@ -68,9 +68,7 @@ def model(dbt, session):
         .to_arrow_table()
         .to_pylist()
     )
-    patterns = (
-        dbt.ref("int_identity_agreement_patterns_counted").order("all").to_arrow_table()
-    )
+    patterns = dbt.ref("int_identity_agreement_patterns_counted").order("all").to_arrow_table()
     profile_count = dbt.ref("int_identity_profiles_grouped").aggregate("count(*)").fetchall()[0][0]
 
     fields = list(dict.fromkeys(row["field_name"] for row in levels))
@@ -162,7 +160,5 @@ def model(dbt, session):
             "comparison_level": pa.array(rows["comparison_level"], pa.int32()),
         }
     )
-    weights = np.log2(
-        np.array(rows["m_probability"]) / np.array(rows["u_probability"])
-    )
+    weights = np.log2(np.array(rows["m_probability"]) / np.array(rows["u_probability"]))
     return table.append_column("match_weight", pa.array(weights))
