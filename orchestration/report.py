@@ -36,7 +36,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.publish import MANIFEST, PUBLISH_ASSET_KEY, PUBLISHED_DB
-from orchestration.settings import DBT_PROJECT_DIR, paths
+from orchestration.settings import DBT_PROJECT_DIR, dbt_docs_enabled, paths
 
 REPORT_ASSET_KEY = dg.AssetKey(["published", "report"])
 REPORT_DIR = "report"
@@ -1172,7 +1172,8 @@ def build_report_asset(*, with_docs: bool = True) -> dg.AssetsDefinition:
     def published_report(context) -> dg.MaterializeResult:  # no annotation: see quality.py
         p = paths()
         out_dir = p.published / REPORT_DIR
-        result = build_report(p.published / PUBLISHED_DB, out_dir, docs_link=with_docs)
+        docs_wanted = with_docs and dbt_docs_enabled()
+        result = build_report(p.published / PUBLISHED_DB, out_dir, docs_link=docs_wanted)
         context.log.info(f"KPI report written to {result.path} in {result.duration_s:.1f}s")
         if result.missing_tables:
             context.log.warning(
@@ -1184,7 +1185,7 @@ def build_report_asset(*, with_docs: bool = True) -> dg.AssetsDefinition:
             "missing_tables": dg.MetadataValue.json(result.missing_tables),
             "duration_s": round(result.duration_s, 2),
         }
-        if with_docs:
+        if docs_wanted:
             started = time.perf_counter()
             docs = generate_dbt_docs(out_dir, p.warehouse)
             context.log.info(f"dbt docs written to {docs} in {time.perf_counter() - started:.1f}s")

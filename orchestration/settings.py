@@ -4,6 +4,7 @@ GRANDSTAND_HOME      working area (default: <repo>/var)
 GRANDSTAND_LANDING   the club's landing folder of nightly exports (default: $HOME/landing,
                      where `grandstand generate` writes demo data) -- point it at real exports
 GRANDSTAND_AS_OF     as-of date YYYY-MM-DD of a run (default: newest export date landed)
+GRANDSTAND_DBT_DOCS  0 to skip the dbt docs page after the report (default 1: built)
 """
 
 from __future__ import annotations
@@ -56,3 +57,8 @@ def project_var(name: str):
     """A dbt var's value in dbt_project.yml: the one home of the project's settings, read
     by the Python steps too (e.g. the file quality policy)."""
     return _project_vars()[name]
+
+
+def dbt_docs_enabled() -> bool:
+    """Whether a run rebuilds the dbt docs page next to the report (GRANDSTAND_DBT_DOCS)."""
+    return os.environ.get("GRANDSTAND_DBT_DOCS", "1") != "0"
