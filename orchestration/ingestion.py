@@ -175,7 +175,8 @@ def build_raw_asset(
         if not discover(p.landing)[0]:
             raise dg.Failure(
                 description=f"the landing folder {p.landing} is missing or holds no export "
-                "file: there is nothing to build a night from, and nothing is published"
+                "file: there is nothing to build a night from, and nothing is published",
+                allow_retries=False,  # not transient: retrying only makes the user wait
             )
         context.log.info(f"loading {ft.source}/{ft.file_name('YYYYMMDD')} from {p.landing}")
         try:
