@@ -1,5 +1,6 @@
 """dbt as Dagster assets: every model, seed and test of dbt_project/ (tests as asset checks)."""
 
+import fcntl
 import json
 import os
 import subprocess
@@ -47,16 +48,26 @@ def _newest_source_mtime() -> float:
 def ensure_manifest() -> None:
     """Parse the dbt project when its manifest is missing or stale.
 
-    The manifest is parsed against the same DuckDB path as at run time, since relation
-    names embed it; a changed path forces a new parse.
+    Relation names in the manifest embed the database name, which dbt-duckdb takes from the
+    warehouse file's name: a warehouse with another file name forces a new parse. Another
+    folder does not (each run home, each test), so a run does not pay for a parse twice.
     """
     manifest = DBT_PROJECT.manifest_path
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    # One parse at a time: processes starting together (parallel tests, a UI and a CLI run)
+    # would otherwise write the same manifest at once.
+    with open(manifest.with_name("grandstand_parse.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _parse_if_stale(manifest)
+
+
+def _parse_if_stale(manifest: Path) -> None:
     stamp = manifest.with_name("grandstand_parse.json")
-    env = dbt_environment()
+    parsed_for = {"database": paths().warehouse.stem}
     fresh = (
         manifest.exists()
         and stamp.exists()
-        and json.loads(stamp.read_text()) == env
+        and json.loads(stamp.read_text()) == parsed_for
         and manifest.stat().st_mtime >= _newest_source_mtime()
     )
     if fresh:
@@ -64,10 +75,10 @@ def ensure_manifest() -> None:
     subprocess.run(
         [DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
         cwd=DBT_PROJECT_DIR,
-        env={**os.environ, **env},
+        env={**os.environ, **dbt_environment()},
         check=True,
     )
-    stamp.write_text(json.dumps(env))
+    stamp.write_text(json.dumps(parsed_for))
 
 
 class GrandstandDbtTranslator(DagsterDbtTranslator):
@@ -110,11 +121,14 @@ ensure_manifest()
     ),
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
-    """dbt build: seeds, staging, intermediate, marts and their tests, in dependency order."""
+    """dbt build: seeds, staging, intermediate, marts and their data tests, in dependency
+    order."""
     os.environ.update(dbt_environment())
     as_of = resolve_as_of_date(config.as_of_date)
     context.log.info(f"dbt build as of {as_of or 'the newest export landed'}")
-    args = ["build", "--vars", json.dumps({"as_of_date": as_of})]
+    # Unit tests check SQL logic on fixed inputs: they belong to development and CI
+    # (`make test` runs them all), not to every night's data, as dbt Labs recommends.
+    args = ["build", "--exclude", "test_type:unit", "--vars", json.dumps({"as_of_date": as_of})]
     yield from dbt.cli(args, context=context).stream()
 
 
