@@ -12,7 +12,9 @@ fresh home, where BI has none yet. After every kill:
 - no lock needs a human: the run lock is free as soon as the process is gone;
 - at most the killed run is unfinished in the Dagster instance: the next start-up fails it.
 
-At the end a clean run in the fresh home succeeds and publishes exactly the reference tables.
+At the end a clean run in the fresh home succeeds and publishes exactly the reference tables,
+byte for byte: that is also the suite's determinism test (two homes, one landing, the same
+published bytes), with no extra runs of its own.
 """
 
 import math
@@ -224,9 +226,16 @@ def kill_again_and_again(home, landing, phases, reference, durations, rng) -> li
     return kills
 
 
-def test_killed_runs_leave_bi_a_complete_release_and_the_next_run_recovers(
-    tmp_path_factory, landing
-):
+@dataclass
+class Campaign:
+    reference_home: Path  # one uninterrupted run, then kills once it has a release
+    home: Path  # fresh: kills before it has a release, then a clean run
+    kills: list[str]
+    final: Run
+
+
+@pytest.fixture(scope="module")
+def campaign(tmp_path_factory, landing) -> Campaign:
     reference_home = tmp_path_factory.mktemp("uninterrupted")
     uninterrupted = grandstand_run(reference_home, landing)
     assert uninterrupted.returncode == 0
@@ -240,13 +249,13 @@ def test_killed_runs_leave_bi_a_complete_release_and_the_next_run_recovers(
     )
     kills += kill_again_and_again(home, landing, KILLS_FROM_SCRATCH, reference, durations, rng)
     print("\n".join(kills))
-    assert len(kills) == len(KILLS_WITH_A_RELEASE) + len(KILLS_FROM_SCRATCH)
+    return Campaign(reference_home, home, kills, final=grandstand_run(home, landing))
 
-    final = grandstand_run(home, landing)
-    assert final.returncode == 0
-    published = home / "published"
-    assert content_hashes(published) == reference
-    assert parquet_digests(published) == parquet_digests(reference_home / "published")
+
+def test_killed_runs_leave_bi_a_complete_release_and_the_next_run_recovers(campaign):
+    assert len(campaign.kills) == len(KILLS_WITH_A_RELEASE) + len(KILLS_FROM_SCRATCH)
+    assert campaign.final.returncode == 0
+    home = campaign.home
     runs, unfinished = runs_of(home)
     assert unfinished == []
     assert runs[0].status == dg.DagsterRunStatus.SUCCESS
@@ -254,4 +263,16 @@ def test_killed_runs_leave_bi_a_complete_release_and_the_next_run_recovers(
     assert failed, "the killed runs were failed at the next start-up"
     assert all("ended without finishing this run" in m for m in failure_messages(home, failed))
     # what killed publishes left half-written is gone too
+    published = home / "published"
     assert list(published.glob(".tmp-*")) == list(published.glob("releases/.tmp-*")) == []
+
+
+def test_the_same_landing_publishes_the_same_bytes_in_another_home(campaign):
+    """Determinism: the two homes' last releases, each written by a run of its own, hold the
+    same rows, and every Parquet file the same bytes. Only the columns that name the run
+    writing an audit row differ (tests/published_tables.py: RUN_STAMPED_COLUMNS)."""
+    first, second = campaign.reference_home / "published", campaign.home / "published"
+    assert content_hashes(second) == content_hashes(first)
+    digests = parquet_digests(second)
+    assert len(digests) > 20
+    assert digests == parquet_digests(first)
