@@ -47,8 +47,11 @@ sqlfluff: $(STAMP)
 	cd dbt_project && GRANDSTAND_WAREHOUSE="$(GRANDSTAND_HOME)/sqlfluff.duckdb" \
 		../$(BIN)/sqlfluff lint models tests macros
 
+# Two workers: the suite's warehouses build in parallel on a 2-core box; tests that share a
+# warehouse run on one worker (tests/conftest.py, pytest_collection_modifyitems).
+PYTEST_WORKERS ?= 2
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 
 # Debian's chromium renders the KPI report in a test (tests/test_kpi_report.py): installed
 # when missing and we are root; otherwise that test is skipped with its reason.

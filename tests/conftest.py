@@ -24,10 +24,28 @@ def pytest_sessionfinish(session, exitstatus):
 def pytest_unconfigure(config):
     """Leave as soon as pytest is done: DuckDB's Python bindings (nanobind) print reference
     -leak reports at interpreter teardown once Great Expectations has loaded them, which
-    would bury pytest's closing summary line."""
+    would bury pytest's closing summary line. An xdist worker ends the usual way: its
+    controller prints the summary."""
+    if hasattr(config, "workerinput"):
+        return
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(_exit_status["code"])
+
+
+# Session fixtures that build a whole warehouse: under pytest-xdist (`make test` runs two
+# workers) every test that uses one runs on the same worker, so each is built once.
+SHARED_WAREHOUSES = ("nightly", "kpi", "fan_warehouse")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items):
+    """Group tests for `--dist loadgroup`: by the shared warehouse they read, else by module
+    (module fixtures are built once too)."""
+    for item in items:
+        shared = [name for name in SHARED_WAREHOUSES if name in item.fixturenames]
+        group = shared[0] if shared else item.module.__name__
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 E2E_FANS = 1200
