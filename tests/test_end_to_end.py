@@ -169,9 +169,10 @@ def test_identified_fans_count_people_and_unlinked_attendees_stay_apart(nightly,
         where d.identity_confidence = 'identified'
         """
     ).fetchone()
-    # Measured 1,095 identified fans for 975 people (+12 %; ticket holders alone made it
-    # +54 % before they were linked in their buyer's world or flagged).
-    assert people <= identified_fans <= 1.2 * people, (identified_fans, people)
+    # Measured 1,039 identified fans for 975 people (+6.6 %; ticket holders alone made it
+    # +54 % before they were linked in their buyer's world or flagged, +12 % before a
+    # swapped name stopped making a household and a mailbox's owner took its nameless records).
+    assert people <= identified_fans <= 1.1 * people, (identified_fans, people)
     # unlinked attendees are only ticket holders' records, and no fan base counts them
     holder_only = published.execute(
         """

@@ -303,6 +303,73 @@ CASES = [
             "DATE_OF_BIRTH": "1988-11-23",
         },
     ),
+    # a family mailbox that spells one member's name: a contact with only that address is
+    # the owner's (Thierry), not the other member's
+    (
+        "mailbox_owner",
+        "thierry",
+        "ticketing_orders",
+        {
+            "order_id": "CASE-T21",
+            "account_id": "CASE-A21",
+            "first_name": "Thierry",
+            "last_name": "Garnier",
+            "email": "tgarnier@case.example",
+            "phone": "06 19 28 37 46",
+            "birth_date": "14/02/1969",
+        },
+    ),
+    (
+        "mailbox_owner",
+        "jade",
+        "ticketing_orders",
+        {
+            "order_id": "CASE-T22",
+            "account_id": "CASE-A22",
+            "first_name": "Jade",
+            "last_name": "Garnier",
+            "email": "tgarnier@case.example",
+            "birth_date": "03/09/2001",
+        },
+    ),
+    (
+        "mailbox_owner",
+        "thierry",
+        "email_contacts",
+        {"CONTACT_ID": "CASE-C21", "EMAIL": "tgarnier@case.example"},
+    ),
+    # one person typing their name in the other order on one order: not a household, so the
+    # contact with only the mailbox joins them
+    (
+        "swapped_mailbox",
+        "florian",
+        "ticketing_orders",
+        {
+            "order_id": "CASE-T23",
+            "account_id": "CASE-A23",
+            "first_name": "Florian",
+            "last_name": "Devaux",
+            "email": "fdevaux.case@case.example",
+            "phone": "06 55 44 33 21",
+        },
+    ),
+    (
+        "swapped_mailbox",
+        "florian",
+        "shop_orders",
+        {
+            "Name": "#CASE23",
+            "Id": "990000123",
+            "Email": "fdevaux.case@case.example",
+            "Billing Name": "Devaux Florian",
+        },
+    ),
+    (
+        "swapped_mailbox",
+        "florian",
+        "email_contacts",
+        {"CONTACT_ID": "CASE-C23", "EMAIL": "fdevaux.case@case.example"},
+    ),
 ]
 
 RECORD_KEYS = {

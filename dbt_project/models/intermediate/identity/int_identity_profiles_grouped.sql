@@ -1,7 +1,8 @@
 -- One row per distinct standardised identity (profile), with how many records carry it,
 -- and whether its mailbox, phone and street address are a household's: records on it
 -- carry two first names that cannot be one person's (not equal, not an initial or a
--- shortened form, not nicknames, not a typo apart). Ticket holders do not count: a buyer
+-- shortened form, not nicknames, not a typo apart, not one name typed in the other order:
+-- "Denis Florian" on one order is Florian Denis). Ticket holders do not count: a buyer
 -- types the names of the people they bring. A key with more first names than
 -- identity_max_block_size is anyone's (a club's generic mailbox): a household's too.
 {%- set household_keys = {'email': 'email_mailbox', 'phone': 'phone_e164', 'address': 'address_std'} %}
@@ -29,7 +30,8 @@ nicknames as (
     {{ key }}_first_names as (
         select distinct
             {{ column }} as key_value,
-            first_name_std
+            first_name_std,
+            last_name_std
         from records
         where {{ column }} is not null and first_name_std is not null and record_type <> 'ticket_holder'
     ),
@@ -37,7 +39,7 @@ nicknames as (
     {{ key }}_name_counts as (
         select
             key_value,
-            count(*) as first_name_count
+            count(distinct first_name_std) as first_name_count
         from {{ key }}_first_names
         group by key_value
     ),
@@ -59,6 +61,7 @@ nicknames as (
             and {{ dbt.position('a.first_name_std', 'b.first_name_std') }} <> 1
             and {{ dbt.position('b.first_name_std', 'a.first_name_std') }} <> 1
             and {{ name_similarity('a.first_name_std', 'b.first_name_std') }} < {{ var('identity_name_similarity_strong') }}
+            and not (a.first_name_std = b.last_name_std or b.first_name_std = a.last_name_std)
         group by a.key_value
     ),
 {% endfor %}
