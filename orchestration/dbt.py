@@ -18,7 +18,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.settings import DBT_PROJECT_DIR, paths
+from orchestration.settings import DBT_PROJECT_DIR, duckdb_config, paths
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # The dbt of this environment, whether or not the venv is activated.
@@ -29,9 +29,13 @@ _PROJECT_SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "test
 
 
 def dbt_environment() -> dict[str, str]:
-    """Environment of every dbt call: the working DuckDB file, no network telemetry."""
+    """Environment of every dbt call: the working DuckDB file, DuckDB's memory budget and
+    threads, no network telemetry."""
+    budget = duckdb_config()
     return {
         "GRANDSTAND_WAREHOUSE": str(paths().warehouse),
+        "GRANDSTAND_MEMORY": budget["memory_limit"],
+        "GRANDSTAND_THREADS": budget["threads"],
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
 

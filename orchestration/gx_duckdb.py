@@ -23,8 +23,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from great_expectations.execution_engine import sqlalchemy_execution_engine as _gx_sql_engine
+
+from orchestration.settings import duckdb_config
 
 if TYPE_CHECKING:
     from great_expectations.data_context import AbstractDataContext
@@ -75,9 +78,10 @@ def enable_persistent_duckdb_connection() -> None:
 
 
 def connection_string(path: Path, *, read_only: bool = True) -> str:
-    """SQLAlchemy URL of a DuckDB file; duckdb-engine passes the query as DuckDB config."""
-    url = f"duckdb:///{Path(path).resolve()}"
-    return f"{url}?access_mode=read_only" if read_only else url
+    """SQLAlchemy URL of a DuckDB file; duckdb-engine passes the query as DuckDB config
+    (the memory budget and threads of every step, and read-only access by default)."""
+    config = {**({"access_mode": "read_only"} if read_only else {}), **duckdb_config()}
+    return f"duckdb:///{Path(path).resolve()}?{urlencode(config)}"
 
 
 def dispose(datasource: SQLDatasource) -> None:

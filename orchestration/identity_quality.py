@@ -13,6 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.settings import connect_duckdb
+
 TRUTH_FILE = Path("_truth") / "source_records.csv"
 # Ticket holders often carry only a name: they are reported apart from the core records.
 HOLDER = "ticket_holder"
@@ -134,7 +136,7 @@ def evaluate_warehouse(warehouse: Path, landing: Path) -> list[PairwiseScores] |
     truth = landing / TRUTH_FILE
     if not truth.exists():
         return None
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_duckdb(warehouse, read_only=True) as con:
         truth_sql = f"read_csv('{truth}', all_varchar = true)"
         return pairwise_scores(con, "marts.fan_source_records", truth_sql)
 
@@ -170,7 +172,7 @@ _COLUMNS = {
 def write_quality_table(warehouse: Path, scores: list[PairwiseScores] | None) -> None:
     """(Re)write marts.identity_quality: one row per scope, none without a truth."""
     columns = ", ".join(f"{name} {kind}" for name, kind in _COLUMNS.items())
-    with duckdb.connect(str(warehouse)) as con:
+    with connect_duckdb(warehouse) as con:
         con.execute("create schema if not exists marts")
         con.execute(f"create or replace table {QUALITY_TABLE} ({columns})")
         for score in scores or []:

@@ -51,6 +51,7 @@ from orchestration.contract import (
     match_file,
     raw_column_name,
 )
+from orchestration.settings import connect_duckdb
 from orchestration.value_kinds import normalise_sql
 
 log = logging.getLogger("grandstand.landing")
@@ -261,7 +262,7 @@ def load_file_type(landing: Path, warehouse: Path, ft: FileType) -> list[FileRes
     folder = landing / ft.source
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     results: list[FileResult] = []
-    with duckdb.connect(str(warehouse)) as con:
+    with connect_duckdb(warehouse) as con:
         con.execute("SET enable_progress_bar = false")
         table_columns = _ensure_tables(con, ft)
         if not landing.is_dir():

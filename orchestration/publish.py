@@ -34,9 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import duckdb
 
-from orchestration.settings import paths
+from orchestration.settings import connect_duckdb, paths
 
 PUBLISHED_DB = "grandstand.duckdb"
 PARQUET_LINK = "parquet"
@@ -162,7 +161,7 @@ def _write_release(warehouse: Path, staging: Path, schemas: list[str]) -> list[P
     target = staging / PUBLISHED_DB
     # The working file is the main (read-only) database, so its views bind exactly as dbt
     # wrote them; the new file is attached read-write under an alias no dbt relation uses.
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_duckdb(warehouse, read_only=True) as con:
         con.execute("SET enable_progress_bar = false")
         # Same data, same bytes: rows are written sorted (dbt's parallel joins leave them in
         # any order), and scans and COPY keep that order (DuckDB's default, made explicit).

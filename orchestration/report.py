@@ -33,10 +33,9 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import duckdb
 
 from orchestration.publish import MANIFEST, PUBLISH_ASSET_KEY, PUBLISHED_DB
-from orchestration.settings import DBT_PROJECT_DIR, dbt_docs_enabled, paths
+from orchestration.settings import DBT_PROJECT_DIR, connect_duckdb, dbt_docs_enabled, paths
 
 REPORT_ASSET_KEY = dg.AssetKey(["published", "report"])
 REPORT_DIR = "report"
@@ -99,7 +98,7 @@ _QUERIES = {
 
 def _load(database: Path) -> _Data:
     data = _Data()
-    with duckdb.connect(str(database), read_only=True) as con:
+    with connect_duckdb(database, read_only=True) as con:
         con.execute("SET enable_progress_bar = false")
         present = {
             r[0]

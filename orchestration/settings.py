@@ -5,6 +5,10 @@ GRANDSTAND_LANDING   the club's landing folder of nightly exports (default: $HOM
                      where `grandstand generate` writes demo data) -- point it at real exports
 GRANDSTAND_AS_OF     as-of date YYYY-MM-DD of a run (default: newest export date landed)
 GRANDSTAND_DBT_DOCS  0 to skip the dbt docs page after the report (default 1: built)
+GRANDSTAND_MEMORY    DuckDB's memory budget in every step, ingestion, dbt, checks and publish
+                     (default 6GB: what a 2-core / 8 GB machine can give, leaving room for
+                     Python); beyond it DuckDB spills to disk instead of growing
+GRANDSTAND_THREADS   DuckDB's worker threads in every step (default 2)
 """
 
 from __future__ import annotations
@@ -13,8 +17,12 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
+
+if TYPE_CHECKING:
+    import duckdb
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -57,6 +65,23 @@ def project_var(name: str):
     """A dbt var's value in dbt_project.yml: the one home of the project's settings, read
     by the Python steps too (e.g. the file quality policy)."""
     return _project_vars()[name]
+
+
+def duckdb_config() -> dict[str, str]:
+    """DuckDB settings of every connection Grandstand opens (GRANDSTAND_MEMORY,
+    GRANDSTAND_THREADS): Python's through :func:`connect_duckdb`, GX's through its connection
+    string, dbt's through profiles.yml (orchestration/dbt.py passes them on)."""
+    return {
+        "memory_limit": os.environ.get("GRANDSTAND_MEMORY", "6GB"),
+        "threads": os.environ.get("GRANDSTAND_THREADS", "2"),
+    }
+
+
+def connect_duckdb(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to a DuckDB file within the memory budget and threads."""
+    import duckdb
+
+    return duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
 
 
 def dbt_docs_enabled() -> bool:

@@ -13,7 +13,7 @@ import duckdb
 from orchestration.identity_quality import QUALITY_TABLE, PairwiseScores, format_scores
 from orchestration.ingestion import POLICY_CHECK
 from orchestration.landing import FAILED_STATUSES
-from orchestration.settings import Paths
+from orchestration.settings import Paths, connect_duckdb
 
 
 @dataclass
@@ -84,7 +84,7 @@ def summarize(instance: dg.DagsterInstance, run_id: str, paths: Paths) -> RunSum
             summary.success = True
 
     if paths.warehouse.exists() and run_start is not None:
-        with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        with connect_duckdb(paths.warehouse, read_only=True) as con:
             summary.files_by_status, summary.rows_quarantined = _ingested_since(con, run_start)
             summary.files_loaded = sum(
                 n for status, n in summary.files_by_status.items() if status not in FAILED_STATUSES
