@@ -48,10 +48,11 @@ sqlfluff: $(STAMP)
 		../$(BIN)/sqlfluff lint models tests macros
 
 # Two workers: the suite's warehouses build in parallel on a 2-core box; tests that share a
-# warehouse run on one worker (tests/conftest.py, pytest_collection_modifyitems).
+# warehouse run on one worker, the longest groups first (tests/conftest.py,
+# pytest_collection_modifyitems; --no-loadscope-reorder keeps that order).
 PYTEST_WORKERS ?= 2
 pytest: $(STAMP)
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 # Debian's chromium renders the KPI report in a test (tests/test_kpi_report.py): installed
 # when missing and we are root; otherwise that test is skipped with its reason.

@@ -36,16 +36,30 @@ def pytest_unconfigure(config):
 # Session fixtures that build a whole warehouse: under pytest-xdist (`make test` runs two
 # workers) every test that uses one runs on the same worker, so each is built once.
 SHARED_WAREHOUSES = ("nightly", "kpi", "fan_warehouse")
+# The groups that take longest start first, one per worker, so neither waits behind the
+# short ones at the end (`make test` passes --no-loadscope-reorder: xdist would otherwise
+# order groups by their number of tests).
+LONGEST_GROUPS = ("test_kill", "nightly")
+
+
+def xdist_group_of(item) -> str:
+    """By the shared warehouse a test reads, else by module (module fixtures are built once
+    too)."""
+    shared = [name for name in SHARED_WAREHOUSES if name in item.fixturenames]
+    return shared[0] if shared else item.module.__name__
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items):
-    """Group tests for `--dist loadgroup`: by the shared warehouse they read, else by module
-    (module fixtures are built once too)."""
+    """Group tests for `--dist loadgroup` and start the longest groups first."""
     for item in items:
-        shared = [name for name in SHARED_WAREHOUSES if name in item.fixturenames]
-        group = shared[0] if shared else item.module.__name__
-        item.add_marker(pytest.mark.xdist_group(group))
+        item.add_marker(pytest.mark.xdist_group(xdist_group_of(item)))
+
+    def start_rank(item) -> int:
+        group = xdist_group_of(item)
+        return LONGEST_GROUPS.index(group) if group in LONGEST_GROUPS else len(LONGEST_GROUPS)
+
+    items.sort(key=start_rank)  # stable: the rest keep their collection order
 
 
 E2E_FANS = 1200
