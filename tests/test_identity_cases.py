@@ -370,6 +370,34 @@ CASES = [
         "email_contacts",
         {"CONTACT_ID": "CASE-C23", "EMAIL": "fdevaux.case@case.example"},
     ),
+    # two namesakes in one postal code whose mailboxes are their name on two providers: the
+    # local part says the name again, it is no evidence that they are one person
+    (
+        "namesakes_local_part",
+        "marie_one",
+        "ticketing_orders",
+        {
+            "order_id": "CASE-T31",
+            "account_id": "CASE-A31",
+            "first_name": "Marie",
+            "last_name": "Martin",
+            "email": "marie.martin@case-one.example",
+            "postal_code": "69003",
+        },
+    ),
+    (
+        "namesakes_local_part",
+        "marie_two",
+        "ticketing_orders",
+        {
+            "order_id": "CASE-T32",
+            "account_id": "CASE-A32",
+            "first_name": "Marie",
+            "last_name": "Martin",
+            "email": "marie.martin@case-two.example",
+            "postal_code": "69003",
+        },
+    ),
 ]
 
 RECORD_KEYS = {

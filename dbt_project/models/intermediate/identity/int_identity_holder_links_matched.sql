@@ -18,27 +18,19 @@ nicknames as (
     select * from {{ ref('int_identity_nickname_pairs') }}
 ),
 
-tickets as (
-    select
-        ticket_id,
-        order_id
-    from {{ ref('stg_ticketing__tickets') }}
-),
-
 holders as (
     select
-        standardized.profile_id,
-        standardized.first_name_std,
-        standardized.last_name_std,
-        standardized.name_sorted,
-        tickets.order_id
+        profile_id,
+        first_name_std,
+        last_name_std,
+        name_sorted,
+        order_id
     from standardized
-    inner join tickets on standardized.record_id = tickets.ticket_id
     -- a surname alone names any member of a family
     where
-        standardized.record_type = 'ticket_holder'
-        and standardized.first_name_std is not null
-        and standardized.last_name_std is not null
+        record_type = 'ticket_holder'
+        and first_name_std is not null
+        and last_name_std is not null
 ),
 
 {%- set world_keys = {
@@ -52,7 +44,7 @@ holders as (
 buyer_keys as (
     {%- for key, expression in world_keys.items() %}
         select
-            record_id as order_id,
+            order_id,
             '{{ key }}' as key_name,
             {{ expression }} as key_value
         from standardized

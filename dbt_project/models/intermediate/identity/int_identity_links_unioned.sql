@@ -39,16 +39,16 @@ holder_links as (
         buyer.profile_id as profile_id_b,
         'holder_is_buyer' as link_rule,
         1.0 as match_probability,
-        {{ dbt.concat(["'ticket holder named like the buyer of order '", 'tickets.order_id']) }} as evidence,
+        {{ dbt.concat(["'ticket holder named like the buyer of order '", 'holder.order_id']) }} as evidence,
         1 as priority
     from standardized as holder
-    inner join {{ ref('stg_ticketing__tickets') }} as tickets
-        on holder.record_id = tickets.ticket_id
+    -- one join on the order and the name together: joined on the name alone first, a
+    -- common surname would pair every holder with every buyer of that name
     inner join standardized as buyer
-        on tickets.order_id = buyer.record_id and buyer.record_type = 'ticketing_order'
+        on holder.order_id = buyer.order_id and holder.name_sorted = buyer.name_sorted
     where
         holder.record_type = 'ticket_holder'
-        and holder.name_sorted = buyer.name_sorted
+        and buyer.record_type = 'ticketing_order'
         and holder.profile_id <> buyer.profile_id
 ),
 

@@ -24,13 +24,22 @@ profiles as (
 ),
 
 {% for comparison in comparisons if comparison.tf %}
+    -- the share of profiles (with a value) carrying the value in one of its tf_columns
     frequency_{{ comparison.name }} as (
         select
-            {{ comparison.column }} as field_value,
-            count(*) * 1.0 / sum(count(*)) over () as value_share
-        from profiles
-        where {{ comparison.column }} is not null
-        group by {{ comparison.column }}
+            field_value,
+            count(*) * 1.0 / (
+                select count(*) from profiles
+                where {{ comparison.column }} is not null
+            ) as value_share
+        from (
+            {%- for column in comparison.tf_columns or [comparison.column] %}
+                select {{ column }} as field_value from profiles
+                where {{ column }} is not null
+                {% if not loop.last %}union all{% endif %}
+            {%- endfor %}
+        ) as field_values
+        group by field_value
     ),
 {% endfor %}
 

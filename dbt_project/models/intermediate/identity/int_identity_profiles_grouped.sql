@@ -5,8 +5,10 @@
 -- "Denis Florian" on one order is Florian Denis). Ticket holders do not count: a buyer
 -- types the names of the people they bring. A key with more first names than
 -- identity_max_block_size is anyone's (a club's generic mailbox): a household's too.
+-- is_holder_only: every record of the profile is a ticket holder (its email, when it has
+-- one, is often the buyer's).
 {%- set household_keys = {'email': 'email_mailbox', 'phone': 'phone_e164', 'address': 'address_std'} %}
-{%- set columns = identity_pair_columns() | reject('in', ['email_is_household', 'phone_is_household', 'address_is_household']) | list %}
+{%- set columns = identity_pair_columns() | reject('in', ['email_is_household', 'phone_is_household', 'address_is_household', 'is_holder_only']) | list %}
 with records as (
     select * from {{ ref('int_identity_records_standardized') }}
 ),
@@ -17,6 +19,7 @@ profiles as (
         {%- for column in columns + ['birth_date'] %}
             min({{ column }}) as {{ column }},
         {%- endfor %}
+        min(case when record_type = 'ticket_holder' then 1 else 0 end) = 1 as is_holder_only,
         count(*) as record_count
     from records
     group by profile_id

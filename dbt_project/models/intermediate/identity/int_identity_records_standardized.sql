@@ -3,8 +3,9 @@
 -- account) share a profile, so matching compares far fewer rows. Only records carrying a
 -- strong identifier (email, phone or birth date) share profiles: two box-office orders
 -- that say only "Mathieu" may be two people, so each stays its own profile.
--- A name given in one field (Shopify's billing name) is split at its first space; the
--- comparison aligns swapped first and last names, whichever side they come from.
+-- A name given in one field (Shopify's billing name) is split at its first space, before
+-- hyphens become spaces ("Anne-Sophie Durand": anne sophie / durand); the comparison
+-- aligns swapped first and last names, whichever side they come from.
 with records as (
     select
         *,
@@ -17,12 +18,15 @@ standardized as (
         record_type,
         record_id,
         account_id,
+        order_id,
         record_at,
         {{ email_mailbox('email') }} as email_mailbox,
         {{ phone_e164('phone', 'phone_digits') }} as phone_e164,
         {{ standardize_name('first_name') }} as given_first_name,
         {{ standardize_name('last_name') }} as given_last_name,
-        {{ standardize_name('full_name') }} as full_name_std,
+        {{ standardize_name(dbt.split_part('trim(full_name)', "' '", 1)) }} as full_name_first_std,
+        {{ standardize_name('substring(trim(full_name), ' ~ dbt.length(dbt.split_part('trim(full_name)', "' '", 1)) ~ ' + 2)') }}
+            as full_name_rest_std,
         {{ standardize_name("coalesce(full_name, " ~ dbt.concat(["coalesce(first_name, '')", "' '", "coalesce(last_name, '')"]) ~ ")") }} as name_std,
         birth_date,
         cast(birth_date as {{ dbt.type_string() }}) as birth_date_text,
@@ -39,17 +43,8 @@ with_parts as (
         {{ dbt.split_part('email_mailbox', "'@'", 1) }} as email_local,
         -- the mailbox without digits and separators: what a letter slip changes
         {{ regexp_replace_all('email_mailbox', "'[0-9._-]'", "''") }} as email_letters,
-        coalesce(
-            given_first_name,
-            case when given_last_name is null then {{ dbt.split_part('full_name_std', "' '", 1) }} end
-        ) as first_name_std,
-        coalesce(
-            given_last_name,
-            case
-                when given_first_name is null and full_name_std like '% %'
-                    then trim(substring(full_name_std, {{ dbt.length(dbt.split_part('full_name_std', "' '", 1)) }} + 2))
-            end
-        ) as last_name_std,
+        coalesce(given_first_name, case when given_last_name is null then full_name_first_std end) as first_name_std,
+        coalesce(given_last_name, case when given_first_name is null then full_name_rest_std end) as last_name_std,
         -- the same date with day and month swapped (a form filled in the other order)
         {{ dbt.concat(['substring(birth_date_text, 1, 4)', "'-'", 'substring(birth_date_text, 9, 2)', "'-'", 'substring(birth_date_text, 6, 2)']) }}
             as birth_date_swapped
@@ -60,6 +55,7 @@ select
     record_type,
     record_id,
     account_id,
+    order_id,
     record_at,
     email_mailbox,
     email_local,
