@@ -52,7 +52,7 @@ from orchestration.contract import (
     raw_column_name,
 )
 from orchestration.settings import connect_duckdb
-from orchestration.value_kinds import normalise_sql
+from orchestration.value_kinds import normalise_sql, parsed_sql
 
 log = logging.getLogger("grandstand.landing")
 
@@ -1047,10 +1047,17 @@ class _FileLoader:
         try:
             if checked:
                 # One pass: typed values made canonical, and the problem of each bad one.
-                columns, problems = [], []
+                columns, problems, parts = [], [], []
                 for i, name in enumerate(checked):
                     col = _q(name)
-                    value, problem = normalise_sql(col, rules[name]) if name in rules else (col, "")
+                    parsed = parsed_sql(col, rules[name]) if name in rules else None
+                    if parsed:  # a date or time: parsed once, read by value and problem
+                        parts.append(f"{parsed} AS _parts{i}")
+                    value, problem = (
+                        normalise_sql(col, rules[name], f"_parts{i}" if parsed else None)
+                        if name in rules
+                        else (col, "")
+                    )
                     if self.scan.has_nul:
                         problem = (
                             f"CASE WHEN contains({col}, chr(0)) THEN "
@@ -1063,6 +1070,8 @@ class _FileLoader:
                         f"CASE WHEN {blank} THEN {missing if name in required else 'NULL'} "
                         f"ELSE {problem or 'NULL'} END AS _problem{i}"
                     )
+                if parts:
+                    source = f"SELECT *, {', '.join(parts)} FROM ({source})"
                 con.execute(
                     "CREATE OR REPLACE TEMP TABLE _landing_checked AS SELECT *, "
                     f"{', '.join(columns + problems)} FROM ({source})"
