@@ -32,14 +32,22 @@ compared as (
     {{ identity_compare('sides') }}
 ),
 
--- identical names (most pairs) need no word-by-word comparison
+-- Expensive expressions sit behind a CASE: its THEN runs only on the rows its WHEN lets
+-- through, where both sides of an AND are always evaluated (on millions of pairs).
+-- Word-by-word names only for the cannot-link rule: a shared mailbox or phone, two names.
 leftovers as (
     select
         *,
-        case when name_sorted_l <> name_sorted_r then {{ name_leftover_words('name_sorted_l', 'name_sorted_r') }} else '' end
-            as leftover_words_l,
-        case when name_sorted_l <> name_sorted_r then {{ name_leftover_words('name_sorted_r', 'name_sorted_l') }} else '' end
-            as leftover_words_r
+        case
+            when (gamma_email = 3 or gamma_phone = 2) and name_sorted_l <> name_sorted_r
+                then {{ name_leftover_words('name_sorted_l', 'name_sorted_r') }}
+            else ''
+        end as leftover_words_l,
+        case
+            when (gamma_email = 3 or gamma_phone = 2) and name_sorted_l <> name_sorted_r
+                then {{ name_leftover_words('name_sorted_r', 'name_sorted_l') }}
+            else ''
+        end as leftover_words_r
     from compared
 )
 
@@ -49,17 +57,19 @@ select
     {%- for comparison in identity_comparisons() %}
         gamma_{{ comparison.name }},
     {%- endfor %}
-    coalesce(
-        (gamma_email = 3 or gamma_phone = 2)
-        and gamma_birth_date <= 0
-        -- first names agreeing in the records' own field order: a surname changed (marriage)
-        and not (gamma_first_name >= 1 and not is_name_swapped)
-        and leftover_words_l <> ''
-        and leftover_words_r <> ''
-        and {{ name_similarity('leftover_words_l', 'leftover_words_r') }} < {{ var('identity_name_similarity_weak') }},
-        false
-    ) as is_cannot_link,
+    case
+        when
+            (gamma_email = 3 or gamma_phone = 2)
+            and gamma_birth_date <= 0
+            -- first names agreeing in the records' own field order: a surname changed (marriage)
+            and not (gamma_first_name >= 1 and not is_name_swapped)
+            and leftover_words_l <> ''
+            and leftover_words_r <> ''
+            then coalesce({{ name_similarity('leftover_words_l', 'leftover_words_r') }} < {{ var('identity_name_similarity_weak') }}, false)
+        else false
+    end as is_cannot_link,
     {%- set requirements = identity_link_requirements() %}
     coalesce(({{ requirements.values() | join(') and (') }}), false) as meets_link_requirements,
-    coalesce({{ identity_personal_mailbox_rule() }}, false) as is_personal_mailbox_match
+    case when gamma_email = 3 then coalesce({{ identity_personal_mailbox_rule() }}, false) else false end
+        as is_personal_mailbox_match
 from leftovers
