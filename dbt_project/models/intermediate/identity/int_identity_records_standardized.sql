@@ -9,7 +9,8 @@
 with records as (
     select
         *,
-        {{ phone_digits('phone') }} as phone_digits
+        {{ phone_digits('phone') }} as phone_digits,
+        {{ dbt.split_part('trim(full_name)', "' '", 1) }} as full_name_first_word
     from {{ ref('int_identity_records_unioned') }}
 ),
 
@@ -24,9 +25,8 @@ standardized as (
         {{ phone_e164('phone', 'phone_digits') }} as phone_e164,
         {{ standardize_name('first_name') }} as given_first_name,
         {{ standardize_name('last_name') }} as given_last_name,
-        {{ standardize_name(dbt.split_part('trim(full_name)', "' '", 1)) }} as full_name_first_std,
-        {{ standardize_name('substring(trim(full_name), ' ~ dbt.length(dbt.split_part('trim(full_name)', "' '", 1)) ~ ' + 2)') }}
-            as full_name_rest_std,
+        {{ standardize_name('full_name_first_word') }} as full_name_first_std,
+        {{ standardize_name('substring(trim(full_name), ' ~ dbt.length('full_name_first_word') ~ ' + 2)') }} as full_name_rest_std,
         {{ standardize_name("coalesce(full_name, " ~ dbt.concat(["coalesce(first_name, '')", "' '", "coalesce(last_name, '')"]) ~ ")") }} as name_std,
         birth_date,
         cast(birth_date as {{ dbt.type_string() }}) as birth_date_text,
