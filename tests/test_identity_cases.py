@@ -370,6 +370,34 @@ CASES = [
         "email_contacts",
         {"CONTACT_ID": "CASE-C23", "EMAIL": "fdevaux.case@case.example"},
     ),
+    # a married name on a new order, the maiden name on a shop order typed in the other
+    # order (Dubois Claire): one person on one mailbox and phone, not a household
+    (
+        "married_swapped",
+        "claire",
+        "shop_orders",
+        {
+            "Name": "#CASE41",
+            "Id": "990000141",
+            "Email": "claire.d.case@case.example",
+            "Billing Name": "Dubois Claire",
+            "Billing Phone": "06 71 82 93 04",
+        },
+    ),
+    (
+        "married_swapped",
+        "claire",
+        "ticketing_orders",
+        {
+            "order_id": "CASE-T41",
+            "account_id": "CASE-A41",
+            "first_name": "Claire",
+            "last_name": "Morel",
+            "email": "claire.d.case@case.example",
+            "phone": "06 71 82 93 04",
+            "birth_date": "17/05/1979",
+        },
+    ),
     # two namesakes in one postal code whose mailboxes are their name on two providers: the
     # local part says the name again, it is no evidence that they are one person
     (

@@ -35,14 +35,24 @@ class FakeDbt:
         return self.con.table(name)
 
 
+def create_profiles(con, profiles, holders=()):
+    """int_identity_profiles_grouped with (profile_id, birth_date) rows; `holders` are the
+    holder-only profiles."""
+    con.execute(
+        "create table int_identity_profiles_grouped"
+        " (profile_id varchar, birth_date date, is_holder_only boolean)"
+    )
+    con.executemany(
+        "insert into int_identity_profiles_grouped values (?, ?, ?)",
+        [(profile, born, profile in holders) for profile, born in profiles],
+    )
+
+
 @pytest.fixture
 def clusters():
-    def run(profiles, links, cannot=()):
+    def run(profiles, links, cannot=(), holders=()):
         con = duckdb.connect()
-        con.execute(
-            "create table int_identity_profiles_grouped (profile_id varchar, birth_date date)"
-        )
-        con.executemany("insert into int_identity_profiles_grouped values (?, ?)", profiles)
+        create_profiles(con, profiles, holders)
         con.execute(
             "create table int_identity_links_unioned (profile_id_a varchar, profile_id_b varchar,"
             " link_rule varchar, match_probability double, evidence varchar, priority int)"
@@ -94,6 +104,28 @@ def test_a_cannot_link_pair_stays_apart_even_before_1970(clusters):
     assert result["a"] == result["c"] != result["b"]
 
 
+def test_a_ticket_holder_never_chains_two_buyers_worlds_together(clusters):
+    # guest g (known only from tickets) is named like someone in buyer a's world (strong
+    # link) and in buyer b's (weaker): g joins a; b stays apart. Guest h, linked to g by a
+    # recurring name, may follow g into a's cluster, but not bring b in either.
+    result = clusters(
+        [("a", None), ("b", None), ("g", None), ("h", None)],
+        [("a", "g", 0.99), ("g", "h", 0.98), ("b", "g", 0.97), ("b", "h", 0.96)],
+        holders={"g", "h"},
+    )
+    assert result["a"] == result["g"] == result["h"] != result["b"]
+
+
+def test_core_records_linked_among_themselves_still_merge_beside_a_holder(clusters):
+    # a and b link directly (both core): the holder's second link is no bridge then
+    result = clusters(
+        [("a", None), ("b", None), ("g", None)],
+        [("a", "g", 0.99), ("b", "g", 0.97), ("a", "b", 0.96)],
+        holders={"g"},
+    )
+    assert result["a"] == result["b"] == result["g"]
+
+
 def test_unconflicted_components_are_clusters_and_ids_are_their_smallest_profile(clusters):
     result = clusters(
         [("p1", None), ("p2", date(1990, 1, 1)), ("p3", None), ("q1", None), ("q2", None)],
@@ -112,10 +144,7 @@ def test_a_pair_linked_through_several_orders_is_explained_the_same_whatever_the
 
     def explanations(rows):
         con = duckdb.connect()
-        con.execute(
-            "create table int_identity_profiles_grouped (profile_id varchar, birth_date date)"
-        )
-        con.execute("insert into int_identity_profiles_grouped values ('b', null), ('h', null)")
+        create_profiles(con, [("b", None), ("h", None)])
         con.execute(
             "create table int_identity_links_unioned (profile_id_a varchar, profile_id_b varchar,"
             " link_rule varchar, match_probability double, evidence varchar, priority int)"

@@ -195,6 +195,17 @@
     case when {{ edit_distance(left, right) }} <= 2 then {{ typo_distance(left, right) }} <= 1 else false end
 {%- endmacro %}
 
+{#- Two names (or the words two names do not share) that may be one person's: alike
+    (Jaro-Winkler >= identity_name_similarity_weak), one typo apart (la / lea, zeo / zoe:
+    short names, where one slip leaves little likeness), or initials (jm / jean marc,
+    j / jordan: two letters at most, the other starting with the same letter). -#}
+{% macro names_may_be_one(left, right) -%}
+    ({{ name_similarity(left, right) }} >= {{ var('identity_name_similarity_weak') }}
+    or {{ within_one_typo(left, right) }}
+    or (least({{ dbt.length(left) }}, {{ dbt.length(right) }}) <= 2
+        and substring({{ left }}, 1, 1) = substring({{ right }}, 1, 1)))
+{%- endmacro %}
+
 {#- Every comparison's level for the pairs in `sides` (a relation with identity_pair_sides
     columns), plus the nickname flag the first-name levels read. -#}
 {% macro identity_compare(sides) -%}

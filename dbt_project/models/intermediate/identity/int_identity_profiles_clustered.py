@@ -7,8 +7,15 @@ are never chained together through the identifier they share, even when each of 
 to a third, ambiguous record. Differences elsewhere (a birth-date typo) are evidence in the
 pair scores, not vetoes here.
 
+A ticket holder known only from tickets (a holder-only profile) joins at most one cluster
+holding other records: the name a buyer types for a guest is weak evidence, and a guest
+linked to two buyers' worlds would otherwise chain two people together (measured at 100,000
+generated fans: links through holder-only profiles made two thirds of the wrong merges
+among the core records). The strongest such link wins; the others are refused.
+
 A merge can only be refused inside a connected component of the link graph that holds a
-cannot-link pair. Every other component is a cluster as it stands: the
+cannot-link pair, or more than one group of core profiles (not holder-only) that the links
+among them alone do not join. Every other component is a cluster as it stands: the
 components are found vectorised (numpy), and the sequential constrained union-find runs on
 the conflicted components only. Python because that constrained clustering is sequential
 (each decision depends on the clusters built so far), which set-based SQL cannot express.
@@ -33,12 +40,26 @@ def connected_components(n, a, b):
         labels = updated
 
 
-def constrained_union(n, edges, separated):
+def components_bridged_by_holders(labels, a, b, holder_only):
+    """Labels of the components in which the core profiles (not holder-only) form more than
+    one group when only the links between core profiles count."""
+    n = len(labels)
+    core_edge = ~holder_only[a] & ~holder_only[b]
+    core_labels = connected_components(n, a[core_edge], b[core_edge])
+    core = np.flatnonzero(~holder_only)
+    groups = np.unique(np.stack([labels[core], core_labels[core]]), axis=1)
+    components, group_counts = np.unique(groups[0], return_counts=True)
+    return components[group_counts > 1]
+
+
+def constrained_union(n, edges, separated, holder_only=frozenset()):
     """Sequential union-find over `edges` (pairs of node indices, strongest first) that
-    refuses merges joining two separated nodes. Returns the root of each touched node and,
-    per edge, whether it was refused."""
+    refuses merges joining two separated nodes, and merges through a `holder_only` node of
+    two clusters that both hold other nodes. Returns the root of each touched node and, per
+    edge, whether it was refused."""
     parent, size = {}, {}
     apart = {node: set(others) for node, others in separated.items()}
+    has_core = {}  # root -> its cluster holds a node that is not holder-only
 
     def find(i):
         parent.setdefault(i, i)
@@ -53,18 +74,25 @@ def constrained_union(n, edges, separated):
         small, other = (ra, rb) if len(apart.get(ra, ())) <= len(apart.get(rb, ())) else (rb, ra)
         return any(find(p) == other for p in apart.get(small, ()))
 
+    def holds_core(root):
+        return has_core.get(root, root not in holder_only)
+
+    def bridges(a, b, ra, rb):
+        return (a in holder_only or b in holder_only) and holds_core(ra) and holds_core(rb)
+
     refused = []
     for a, b in edges:
         ra, rb = find(a), find(b)
         if ra == rb:
             refused.append(False)
             continue
-        if conflicts(ra, rb):
+        if conflicts(ra, rb) or bridges(a, b, ra, rb):
             refused.append(True)
             continue
         refused.append(False)
         if size.get(ra, 1) < size.get(rb, 1):
             ra, rb = rb, ra
+        has_core[ra] = holds_core(ra) or holds_core(rb)
         parent[rb] = ra
         size[ra] = size.get(ra, 1) + size.get(rb, 1)
         apart.setdefault(ra, set()).update(apart.pop(rb, set()))
@@ -76,7 +104,7 @@ def model(dbt, session):
 
     profiles = (
         dbt.ref("int_identity_profiles_grouped")
-        .project("profile_id")
+        .project("profile_id, is_holder_only")
         .order("profile_id")
         .to_arrow_table()
     )
@@ -105,9 +133,12 @@ def model(dbt, session):
     cannot_a = index_of(cannot.column("profile_id_a"))
     cannot_b = index_of(cannot.column("profile_id_b"))
     labels = connected_components(n, a, b)
+    holder_only = profiles.column("is_holder_only").to_numpy(zero_copy_only=False).astype(bool)
 
-    # components holding a cannot-link pair need the constrained pass
+    # components holding a cannot-link pair, or core groups that only holders join, need the
+    # constrained pass
     conflicted = set(labels[cannot_a][labels[cannot_a] == labels[cannot_b]].tolist())
+    conflicted.update(components_bridged_by_holders(labels, a, b, holder_only).tolist())
     conflicted = np.array(sorted(conflicted), dtype=np.int64)
 
     cluster = labels.copy()
@@ -123,7 +154,8 @@ def model(dbt, session):
             separated.setdefault(x, set()).add(y)
             separated.setdefault(y, set()).add(x)
         edges = zip(a[edge_in_conflict].tolist(), b[edge_in_conflict].tolist(), strict=True)
-        roots, refused_in_conflict = constrained_union(n, edges, separated)
+        holders = set(np.flatnonzero(holder_only & np.isin(labels, conflicted)).tolist())
+        roots, refused_in_conflict = constrained_union(n, edges, separated, holders)
         refused[edge_in_conflict] = refused_in_conflict
         for node in nodes.tolist():
             cluster[node] = roots.get(node, node)
