@@ -22,6 +22,12 @@ def test_connected_components_label_each_node_with_its_smallest_member():
     assert labels.tolist() == [0, 0, 0, 3, 3, 5]
 
 
+def test_rank_within_pair_counts_the_earlier_links_of_the_same_pair_the_same_way_round():
+    # links in order: 0-1, 1-0 (other way round), 0-1 again, 0-2, 0-1 a third time
+    ranks = clustering.rank_within_pair(np.array([0, 1, 0, 0, 0]), np.array([1, 0, 1, 2, 1]))
+    assert ranks.tolist() == [0, 0, 1, 0, 2]
+
+
 class FakeDbt:
     """Just enough of dbt's Python-model API: config() and ref() on an in-memory DuckDB."""
 

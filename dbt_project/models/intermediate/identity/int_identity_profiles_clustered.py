@@ -52,6 +52,18 @@ def components_bridged_by_holders(labels, a, b, holder_only):
     return components[group_counts > 1]
 
 
+def rank_within_pair(a, b):
+    """Per link a[i]-b[i] (in link order), how many earlier links join the same two nodes
+    the same way round."""
+    pair = a * (max(a.max(initial=0), b.max(initial=0)) + 1) + b
+    order = np.argsort(pair, kind="stable")  # by pair, then link order
+    sorted_pair = pair[order]
+    starts = np.flatnonzero(np.r_[True, sorted_pair[1:] != sorted_pair[:-1]])
+    rank = np.empty(len(a), dtype=np.int64)
+    rank[order] = np.arange(len(a)) - np.repeat(starts, np.diff(np.r_[starts, len(a)]))
+    return rank
+
+
 def constrained_union(n, edges, separated, holder_only=frozenset()):
     """Sequential union-find over `edges` (pairs of node indices, strongest first) that
     refuses merges joining two separated nodes, and merges through a `holder_only` node of
@@ -99,39 +111,50 @@ def constrained_union(n, edges, separated, holder_only=frozenset()):
     return {node: find(node) for node in list(parent)}, np.array(refused, dtype=bool)
 
 
+# The order links are applied in: strongest first; then by profile (node) and, for one pair
+# linked by several rules or through several orders (evidence), by rule and evidence, so the
+# same link is applied (and quoted as the explanation) every run.
+LINK_STRENGTH = "priority, match_probability desc"
+PAIR_TIE_BREAK = "link_rule, evidence"
+
+
 def model(dbt, session):
     dbt.config(materialized="table")
 
-    profiles = (
-        dbt.ref("int_identity_profiles_grouped")
-        .project("profile_id, is_holder_only")
-        .order("profile_id")
-        .to_arrow_table()
+    # Each profile is a node: its position in profile id order. Links and cannot-link pairs
+    # reach Python as pairs of nodes (integers) and are sorted on them; their ids and
+    # explanations stay in DuckDB, which spills, and only the links explaining a profile are
+    # read back (at 1M fans, the 21.5M links as Arrow strings held 3.6 GB beside DuckDB).
+    profile_nodes = dbt.ref("int_identity_profiles_grouped").project(
+        "profile_id, is_holder_only, row_number() over (order by profile_id) - 1 as node"
     )
-    # A total order: one pair can be linked by several rules, or by one rule through several
-    # orders (evidence); rule and evidence break that tie, so the same link is applied (and
-    # quoted as the explanation) every run.
-    links = (
-        dbt.ref("int_identity_links_unioned")
-        .order("priority, match_probability desc, profile_id_a, profile_id_b, link_rule, evidence")
-        .to_arrow_table()
-    )
-    cannot = (
-        dbt.ref("int_identity_pairs_scored")
-        .filter("is_cannot_link")
-        .project("profile_id_a, profile_id_b")
-        .to_arrow_table()
-    )
+    profiles = profile_nodes.order("node").to_arrow_table()
+    links = dbt.ref("int_identity_links_unioned")
 
+    def as_nodes(pairs, columns):
+        return (
+            pairs.set_alias("pair")
+            .join(profile_nodes.set_alias("node_a"), "pair.profile_id_a = node_a.profile_id")
+            .join(profile_nodes.set_alias("node_b"), "pair.profile_id_b = node_b.profile_id")
+            .project(f"node_a.node as a, node_b.node as b, {columns}")
+        )
+
+    def column(table, name):
+        return table.column(name).to_numpy(zero_copy_only=False).astype(np.int64)
+
+    ordered = (
+        as_nodes(links, "pair.*")
+        .order(f"{LINK_STRENGTH}, a, b, {PAIR_TIE_BREAK}")
+        .project("a, b")
+        .to_arrow_table()
+    )
+    cannot = as_nodes(dbt.ref("int_identity_pairs_scored").filter("is_cannot_link"), "true")
+    cannot = cannot.to_arrow_table()
     ids = profiles.column("profile_id")
     n = len(ids)
-
-    def index_of(column):
-        return pc.index_in(column, value_set=ids).to_numpy(zero_copy_only=False).astype(np.int64)
-
-    a, b = index_of(links.column("profile_id_a")), index_of(links.column("profile_id_b"))
-    cannot_a = index_of(cannot.column("profile_id_a"))
-    cannot_b = index_of(cannot.column("profile_id_b"))
+    a, b = column(ordered, "a"), column(ordered, "b")
+    cannot_a, cannot_b = column(cannot, "a"), column(cannot, "b")
+    del ordered, cannot
     labels = connected_components(n, a, b)
     holder_only = profiles.column("is_holder_only").to_numpy(zero_copy_only=False).astype(bool)
 
@@ -170,29 +193,54 @@ def model(dbt, session):
     first_link = np.full(n, len(a), dtype=np.int64)
     np.minimum.at(first_link, a[accepted], accepted)
     np.minimum.at(first_link, b[accepted], accepted)
-    has_link = first_link < len(a)
-    safe_link = np.where(has_link, first_link, 0)
-    link_index = pa.array(safe_link, mask=~has_link)
-    partner = (
-        np.where(a[safe_link] == np.arange(n), b[safe_link], a[safe_link]) if len(a) else safe_link
-    )
-
-    def link_column(name):
-        return (
-            pc.take(links.column(name), link_index)
-            if len(a)
-            else pa.nulls(n, links.schema.field(name).type)
+    linked = np.flatnonzero(first_link < len(a))
+    chosen = first_link[linked]
+    partner = np.where(a[chosen] == linked, b[chosen], a[chosen])
+    # the explaining links, found by their pair and their rank among that pair's links
+    explanations = (
+        session.from_arrow(
+            pa.table(
+                {
+                    "node": linked,
+                    "profile_id_a": pc.take(ids, pa.array(a[chosen])),
+                    "profile_id_b": pc.take(ids, pa.array(b[chosen])),
+                    "pair_rank": rank_within_pair(a, b)[chosen],
+                }
+            )
         )
+        .set_alias("chosen")
+        .join(
+            links.set_alias("link"),
+            "chosen.profile_id_a = link.profile_id_a and chosen.profile_id_b = link.profile_id_b",
+        )
+        .project("chosen.node, chosen.pair_rank, link.*")
+        .project(
+            "node, pair_rank, link_rule, match_probability, evidence, row_number() over"
+            f" (partition by node order by {LINK_STRENGTH}, {PAIR_TIE_BREAK}) - 1 as rank_in_pair"
+        )
+        .filter("rank_in_pair = pair_rank")
+        .order("node")
+        .to_arrow_table()
+    )
+    # each profile's row in `explanations`, null when it has no link
+    no_link = np.ones(n, dtype=bool)
+    no_link[linked] = False
+    explanation_row = np.zeros(n, dtype=np.int64)
+    explanation_row[linked] = np.arange(len(linked))
+    explanation_row = pa.array(explanation_row, mask=no_link)
+    linked_node = np.zeros(n, dtype=np.int64)
+    linked_node[linked] = partner
+
+    def explained(name):
+        return pc.take(explanations.column(name), explanation_row)
 
     return pa.table(
         {
             "profile_id": ids,
             "cluster_id": cluster_ids,
-            "link_rule": link_column("link_rule"),
-            "link_probability": pc.cast(link_column("match_probability"), pa.float64()),
-            "link_evidence": link_column("evidence"),
-            "linked_profile_id": pc.if_else(
-                pa.array(has_link), pc.take(ids, pa.array(partner)), pa.scalar(None, ids.type)
-            ),
+            "link_rule": explained("link_rule"),
+            "link_probability": pc.cast(explained("match_probability"), pa.float64()),
+            "link_evidence": explained("evidence"),
+            "linked_profile_id": pc.take(ids, pa.array(linked_node, mask=no_link)),
         }
     )
