@@ -426,6 +426,56 @@ CASES = [
             "postal_code": "69003",
         },
     ),
+    # a buyer brings two friends: one typed with the buyer's own mailbox, one with theirs.
+    # Three people; the friend on the buyer's mailbox is tied to no one (unlinked attendee).
+    (
+        "holder_on_buyer_mailbox",
+        "karim",
+        "ticketing_orders",
+        {
+            "order_id": "CASE-T51",
+            "account_id": "CASE-A51",
+            "first_name": "Karim",
+            "last_name": "Benali",
+            "email": "karim.benali@example.fr",
+            "phone": "06 19 28 37 46",
+        },
+    ),
+    (
+        "holder_on_buyer_mailbox",
+        "karim",
+        "ticketing_tickets",
+        {
+            "ticket_id": "CASE-K1",
+            "order_id": "CASE-T51",
+            "holder_first_name": "Karim",
+            "holder_last_name": "Benali",
+        },
+    ),
+    (
+        "holder_on_buyer_mailbox",
+        "ines",
+        "ticketing_tickets",
+        {
+            "ticket_id": "CASE-K2",
+            "order_id": "CASE-T51",
+            "holder_first_name": "Inès",
+            "holder_last_name": "Moreau",
+            "holder_email": "karim.benali@example.fr",
+        },
+    ),
+    (
+        "holder_on_buyer_mailbox",
+        "leon",
+        "ticketing_tickets",
+        {
+            "ticket_id": "CASE-K3",
+            "order_id": "CASE-T51",
+            "holder_first_name": "Léon",
+            "holder_last_name": "Girard",
+            "holder_email": "leon.girard@example.com",
+        },
+    ),
 ]
 
 RECORD_KEYS = {
@@ -433,6 +483,7 @@ RECORD_KEYS = {
     "shop_customers": ("shop_customer", "Customer ID"),
     "shop_orders": ("shop_order", "Id"),
     "email_contacts": ("email_contact", "CONTACT_ID"),
+    "ticketing_tickets": ("ticket_holder", "ticket_id"),
 }
 
 # Fields every record of a file type needs to pass ingestion's validation.
@@ -457,6 +508,16 @@ DEFAULTS = {
         "Lineitem price": "30.00",
     },
     "shop_customers": {},
+    "ticketing_tickets": {
+        "season": "2026-2027",
+        "product_type": "single",
+        "price_category": "plein",
+        "section": "Tribune Nord",
+        "row": "A",
+        "seat": "1",
+        "price": "20,00",
+        "status": "valid",
+    },
     "email_contacts": {
         "EMAIL_BLACKLISTED": "No",
         "SMS_BLACKLISTED": "No",
@@ -486,8 +547,8 @@ def dbt_run(warehouse: Path, target: Path, select: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def case_fans(generated_landing, tmp_path_factory) -> dict[tuple[str, str], str]:
-    """(record_type, record_id) -> fan_id for the hand-made records."""
+def case_warehouse(generated_landing, tmp_path_factory) -> Path:
+    """A warehouse resolved from the generated landing plus the hand-made records."""
     work = tmp_path_factory.mktemp("identity_cases")
     landing = work / "landing"
     shutil.copytree(generated_landing.landing, landing, ignore=shutil.ignore_patterns("_truth"))
@@ -495,12 +556,25 @@ def case_fans(generated_landing, tmp_path_factory) -> dict[tuple[str, str], str]
     warehouse = work / "warehouse.duckdb"
     load_landing(landing, warehouse)
     dbt_run(warehouse, work / "target", "+fan_source_records")
+    return warehouse
+
+
+def case_records(warehouse: Path, columns: str) -> list[tuple]:
+    """(record_type, record_id, *columns) of the hand-made records, once resolved."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.execute(
-            "select record_type, record_id, fan_id from marts.fan_source_records "
-            "where record_id like 'CASE-%' or record_id like '990000%'"
+        return con.execute(
+            f"select record_type, record_id, {columns}"
+            " from intermediate.int_identity_records_clustered"
+            " where record_id like 'CASE-%' or record_id like '990000%'"
         ).fetchall()
-    return {(record_type, record_id): fan for record_type, record_id, fan in rows}
+
+
+@pytest.fixture(scope="module")
+def case_fans(case_warehouse) -> dict[tuple[str, str], str]:
+    """(record_type, record_id) -> fan_id for the hand-made records."""
+    return {
+        (kind, record_id): fan for kind, record_id, fan in case_records(case_warehouse, "fan_id")
+    }
 
 
 def _fan(case_fans, file_type: str, record: dict) -> str:
@@ -527,6 +601,17 @@ def test_cases_do_not_merge_with_each_other(case_fans):
     for _case, person, file_type, record in CASES:
         fan_of_person[person] = _fan(case_fans, file_type, record)
     assert len(set(fan_of_person.values())) == len(fan_of_person)
+
+
+def test_a_holder_on_another_fans_mailbox_is_an_unlinked_attendee(case_warehouse):
+    confidence = {
+        record_id: level
+        for _, record_id, level in case_records(case_warehouse, "fan_identity_confidence")
+    }
+    # Karim's own seat joins his order; Inès came on his mailbox; Léon gave his own
+    assert confidence["CASE-K1"] == confidence["CASE-T51"] == "identified"
+    assert confidence["CASE-K2"] == "unlinked_attendee"
+    assert confidence["CASE-K3"] == "identified"
 
 
 def test_a_new_night_relabels_only_fans_that_truly_merge_or_split(generated_landing, tmp_path):

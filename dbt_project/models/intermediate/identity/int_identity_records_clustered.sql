@@ -10,8 +10,10 @@
 --                           mailbox, phone or address;
 --   holder_recurring        the same holder name on orders of one buyer.
 -- fan_identity_confidence: `unlinked_attendee` when all the fan's records are ticket
--- holders without an email (a name typed by a buyer, tied to nobody): such a fan is kept
--- and visible but is not counted as a person in fan counts; `identified` otherwise.
+-- holders without a mailbox of their own (a name typed by a buyer, tied to nobody; the
+-- email on it, if any, is one another fan also uses: most often the buyer's, typed again):
+-- such a fan is kept and visible but is not counted as a person in fan counts;
+-- `identified` otherwise.
 -- The source of marts.fan_source_records and of every fact's fan_id.
 with records as (
     select * from {{ ref('int_identity_records_unioned') }}
@@ -43,9 +45,6 @@ joined as (
         profiles.link_probability,
         profiles.link_evidence,
         count(*) over (partition by fans.fan_id) as fan_record_count,
-        min(
-            case when records.record_type = 'ticket_holder' and records.email is null then 1 else 0 end
-        ) over (partition by fans.fan_id) as is_unlinked_attendee,
         count(*) over (partition by standardized.profile_id) as profile_record_count
     from records
     inner join standardized
@@ -53,6 +52,31 @@ joined as (
     inner join fans
         on records.record_type = fans.record_type and records.record_id = fans.record_id
     inner join profiles on standardized.profile_id = profiles.profile_id
+),
+
+mailbox_users as (
+    select
+        email_mailbox,
+        count(distinct fan_id) as fan_count
+    from joined
+    where email_mailbox is not null
+    group by email_mailbox
+),
+
+with_confidence as (
+    select
+        joined.*,
+        min(
+            case
+                when
+                    joined.record_type = 'ticket_holder'
+                    and (joined.email_mailbox is null or mailbox_users.fan_count > 1)
+                    then 1
+                else 0
+            end
+        ) over (partition by joined.fan_id) as is_unlinked_attendee
+    from joined
+    left join mailbox_users on joined.email_mailbox = mailbox_users.email_mailbox
 )
 
 select
@@ -90,4 +114,4 @@ select
         else 'identical email, phone, name, birth date and postal code as another record of the fan'
     end as match_evidence,
     case when is_unlinked_attendee = 1 then 'unlinked_attendee' else 'identified' end as fan_identity_confidence
-from joined
+from with_confidence
