@@ -230,10 +230,12 @@ def test_households_group_the_people_of_one_home(nightly, published):
         from pairs
         """
     ).fetchone()
-    # Measured here: precision 0.994, recall 0.73 (a fan split from its person loses its
-    # home when the split part carries no shared key).
+    # Measured here: precision 0.994, recall 0.64 (a fan split from its person loses its
+    # home when the split part carries no shared key). Recall was 0.73 while ticket holders
+    # typed on the buyer's own mailbox counted as identified fans: the easiest household
+    # pairs; they are unlinked attendees now, in no household (5,000 fans: 0.69 -> 0.63).
     assert precision >= 0.95, precision
-    assert recall >= 0.65, recall
+    assert recall >= 0.6, recall
     identified = published.execute(
         "select count(*) from marts.dim_fan where identity_confidence = 'identified'"
     ).fetchone()[0]
