@@ -81,18 +81,18 @@
     {{ exceptions.raise_compiler_error("strip_accents has no implementation for adapter " ~ adapter.type()) }}
 {%- endmacro %}
 
-{#- The words of a name in alphabetical order, so that 'Sophie GALLAS', 'gallas sophie'
-    and first/last swapped all compare equal. -#}
-{% macro sorted_name_tokens(column) -%}
-    {{ return(adapter.dispatch('sorted_name_tokens', 'grandstand')(column)) }}
+{#- The words of a text in alphabetical order, so that 'Sophie GALLAS', 'gallas sophie'
+    and first/last swapped all compare equal, and so do '12 rue x bat b' and 'bat b 12 rue x'. -#}
+{% macro sorted_words(column) -%}
+    {{ return(adapter.dispatch('sorted_words', 'grandstand')(column)) }}
 {%- endmacro %}
 
-{% macro duckdb__sorted_name_tokens(column) -%}
+{% macro duckdb__sorted_words(column) -%}
     array_to_string(list_sort(string_split({{ column }}, ' ')), ' ')
 {%- endmacro %}
 
-{% macro default__sorted_name_tokens(column) -%}
-    {{ exceptions.raise_compiler_error("sorted_name_tokens has no implementation for adapter " ~ adapter.type()) }}
+{% macro default__sorted_words(column) -%}
+    {{ exceptions.raise_compiler_error("sorted_words has no implementation for adapter " ~ adapter.type()) }}
 {%- endmacro %}
 
 {#- String similarity in [0, 1] (Jaro-Winkler). -#}

@@ -23,6 +23,9 @@
 {% macro identity_comparisons() -%}
     {%- set strong = var('identity_name_similarity_strong') -%}
     {%- set weak = var('identity_name_similarity_weak') -%}
+    {%- set postal_one_typo = within_one_typo('postal_code_std_l', 'postal_code_std_r') -%}
+    {%- set same_area = '(coalesce(' ~ postal_one_typo ~ ', false) or coalesce('
+        ~ within_one_typo('city_std_l', 'city_std_r') ~ ', false))' -%}
     {{ return([
         {'name': 'email', 'column': 'email_mailbox', 'tf': true,
          'missing': 'email_mailbox_l is null or email_mailbox_r is null or case'
@@ -70,14 +73,13 @@
         {'name': 'location', 'tf': false,
          'missing': 'coalesce(address_std_l, postal_code_std_l, city_std_l) is null or coalesce(address_std_r, postal_code_std_r, city_std_r) is null',
          'levels': [
-            [5, 'same street address', 'address_std_l = address_std_r'],
-            [4, 'similar street address, same postal code or city', name_similarity('address_std_l', 'address_std_r') ~ ' >= ' ~ strong
-                ~ ' and (postal_code_std_l = postal_code_std_r or city_std_l = city_std_r)'],
+            [5, 'same street address (its words in any order)', 'address_sorted_l = address_sorted_r'],
+            [4, 'similar street address in the same area (postal code or city name one typo apart)',
+                'case when ' ~ same_area ~ ' then greatest(' ~ name_similarity('address_std_l', 'address_std_r') ~ ', '
+                ~ name_similarity('address_sorted_l', 'address_sorted_r') ~ ') >= ' ~ strong ~ ' else false end'],
             [3, 'same postal code', 'postal_code_std_l = postal_code_std_r'],
-            [2, 'same city, postal code one character apart', 'city_std_l = city_std_r and '
-                ~ edit_distance('postal_code_std_l', 'postal_code_std_r') ~ ' <= 1'],
-            [1, 'same city, or postal code one character apart', 'city_std_l = city_std_r or '
-                ~ edit_distance('postal_code_std_l', 'postal_code_std_r') ~ ' <= 1'],
+            [2, 'same city, postal code one typo apart', 'city_std_l = city_std_r and ' ~ postal_one_typo],
+            [1, 'same city, or postal code one typo apart', 'city_std_l = city_std_r or ' ~ postal_one_typo],
             [0, 'different', 'true'],
         ]},
     ]) }}
@@ -135,7 +137,7 @@
 {#- Profile columns each pair carries for its comparisons, on both sides. -#}
 {% macro identity_pair_columns() -%}
     {{ return(['email_mailbox', 'email_local', 'email_letters', 'phone_e164', 'first_name_std', 'last_name_std', 'name_sorted',
-               'birth_date_text', 'birth_date_swapped', 'postal_code_std', 'city_std', 'address_std',
+               'birth_date_text', 'birth_date_swapped', 'postal_code_std', 'city_std', 'address_std', 'address_sorted',
                'email_is_household', 'phone_is_household', 'address_is_household', 'is_holder_only']) }}
 {%- endmacro %}
 

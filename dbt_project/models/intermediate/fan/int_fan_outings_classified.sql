@@ -76,8 +76,8 @@ named_holders as (
         {{ name_similarity('holder_names.first_name_std', 'buyer_names.last_name_std') }} as first_to_last,
         {{ name_similarity('holder_names.last_name_std', 'buyer_names.first_name_std') }} as last_to_first,
         {{ name_similarity(
-            sorted_name_tokens(dbt.concat(['holder_names.first_name_std', "' '", 'holder_names.last_name_std'])),
-            sorted_name_tokens(dbt.concat(['buyer_names.first_name_std', "' '", 'buyer_names.last_name_std']))
+            sorted_words(dbt.concat(['holder_names.first_name_std', "' '", 'holder_names.last_name_std'])),
+            sorted_words(dbt.concat(['buyer_names.first_name_std', "' '", 'buyer_names.last_name_std']))
         ) }} as whole_name
     from tickets
     inner join holder_names on tickets.ticket_id = holder_names.ticket_id

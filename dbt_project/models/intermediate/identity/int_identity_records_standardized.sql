@@ -39,7 +39,9 @@ standardized as (
 with_parts as (
     select
         *,
-        {{ sorted_name_tokens('name_std') }} as name_sorted,
+        {{ sorted_words('name_std') }} as name_sorted,
+        -- an address line's parts in another order (flat or building first or last) agree
+        {{ sorted_words('address_std') }} as address_sorted,
         {{ dbt.split_part('email_mailbox', "'@'", 1) }} as email_local,
         -- the mailbox without digits and separators: what a letter slip changes
         {{ regexp_replace_all('email_mailbox', "'[0-9._-]'", "''") }} as email_letters,
@@ -70,6 +72,7 @@ select
     postal_code_std,
     city_std,
     address_std,
+    address_sorted,
     case
         when email_mailbox is null and phone_e164 is null and birth_date is null
             then {{ dbt.hash(dbt.concat(['record_type', "':'", 'record_id'])) }}
