@@ -18,7 +18,13 @@
     generated fans, 6 in 7 such pairs in one postal code were two people); with digits or
     anything more it still is. Postal code, city and street address
     say one thing (where the person lives): one `location` comparison, so that a household's
-    shared address is not counted three times. Levels are evidence, never vetoes:
+    shared address is not counted three times. A street address agrees with its words in
+    any order (the flat or building line typed first or last); a similar one needs the same
+    house number (one typo apart at most: 12 / 21) in the same area (postal code or city
+    one typo apart: 69003 / 69030, Villeurbane): one street holds many households, and
+    namesakes at 29 and 76 chemin des Oeillets are two people (measured on FEBRL 3 and 4
+    and 5,000 generated fans with such slips: FEBRL4 recall 0.974 -> 0.980 at precision
+    1.0; generated core precision 0.9889 -> 0.9893). Levels are evidence, never vetoes:
     their weights are learnt (int_identity_match_weights_estimated). -#}
 {% macro identity_comparisons() -%}
     {%- set strong = var('identity_name_similarity_strong') -%}
@@ -26,6 +32,8 @@
     {%- set postal_one_typo = within_one_typo('postal_code_std_l', 'postal_code_std_r') -%}
     {%- set same_area = '(coalesce(' ~ postal_one_typo ~ ', false) or coalesce('
         ~ within_one_typo('city_std_l', 'city_std_r') ~ ', false))' -%}
+    {%- set house_number_alike = within_one_typo(regexp_replace_all('address_sorted_l', "'[^0-9]'", "''"),
+        regexp_replace_all('address_sorted_r', "'[^0-9]'", "''")) -%}
     {{ return([
         {'name': 'email', 'column': 'email_mailbox', 'tf': true,
          'missing': 'email_mailbox_l is null or email_mailbox_r is null or case'
@@ -74,8 +82,8 @@
          'missing': 'coalesce(address_std_l, postal_code_std_l, city_std_l) is null or coalesce(address_std_r, postal_code_std_r, city_std_r) is null',
          'levels': [
             [5, 'same street address (its words in any order)', 'address_sorted_l = address_sorted_r'],
-            [4, 'similar street address in the same area (postal code or city name one typo apart)',
-                'case when ' ~ same_area ~ ' then greatest(' ~ name_similarity('address_std_l', 'address_std_r') ~ ', '
+            [4, 'similar street address and house number, same area (postal code or city one typo apart at most)',
+                'case when ' ~ same_area ~ ' and ' ~ house_number_alike ~ ' then greatest(' ~ name_similarity('address_std_l', 'address_std_r') ~ ', '
                 ~ name_similarity('address_sorted_l', 'address_sorted_r') ~ ') >= ' ~ strong ~ ' else false end'],
             [3, 'same postal code', 'postal_code_std_l = postal_code_std_r'],
             [2, 'same city, postal code one typo apart', 'city_std_l = city_std_r and ' ~ postal_one_typo],
@@ -259,7 +267,7 @@
 {#- A probabilistic link needs, besides its weight:
     - `corroborating`: an agreement besides names. Names (and mailboxes, mostly made of
       names: marie.thomas@orange.fr) are shared by homonyms: however rare, a name never
-      links alone. A postal code one character off in the same city weighs as evidence but
+      links alone. A postal code one typo off in the same city weighs as evidence but
       does not corroborate: a city's neighbouring districts are one character apart
       (69001 / 69002), and namesakes live there (measured: it merged namesakes on generated
       data for 10 more FEBRL3 pairs found);
