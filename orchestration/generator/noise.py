@@ -246,6 +246,45 @@ def drop_leading_zero(postal_codes: Strings, rng: np.random.Generator, rate: flo
     return pc.if_else(pa.array(lost), pc.utf8_slice_codeunits(postal_codes, 1), postal_codes)
 
 
+# Slips in a typed address and their rates among records that give one (x messiness):
+# the flat or building line typed before the street (only where there is one), a letter
+# slip in the street or the city, two neighbouring postal code digits swapped.
+ADDRESS_SLIPS = {
+    "address_parts_reordered": 0.3,
+    "street_typo": 0.02,
+    "city_typo": 0.02,
+    "postal_code_transposed": 0.01,
+}
+
+
+def _object_values(values: Strings) -> np.ndarray:
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def slip_last_word(values: Strings, rng: np.random.Generator, rate: float):
+    """A one-character slip in the last word of some values ('rue Victor Hguo',
+    'Villeurbane'); returns the values and which slipped."""
+    written = _object_values(values)
+    slipped = chance(rng, rate, len(written)) & pd.notna(written)
+    for i in np.flatnonzero(slipped):
+        head, space, last = written[i].rpartition(" ")
+        written[i] = head + space + _typo(last, rng)
+    return text(written), slipped
+
+
+def transpose_digits(codes: Strings, rng: np.random.Generator, rate: float):
+    """Two neighbouring characters of some postal codes swapped ('69003' -> '69030'; the
+    first one, the department's, stays); returns the codes and which changed."""
+    written = _object_values(codes)
+    swapped = chance(rng, rate, len(written)) & pd.notna(written)
+    for i in np.flatnonzero(swapped):
+        code = written[i]
+        j = int(rng.integers(1, max(len(code) - 1, 2)))
+        written[i] = code[:j] + code[j + 1 : j + 2] + code[j : j + 1] + code[j + 2 :]
+        swapped[i] = written[i] != code
+    return text(written), swapped
+
+
 # Slips in a typed birth date and their rates among records that give one (x messiness).
 BIRTH_DATE_SLIPS = {"typo": 0.02, "day_month_swap": 0.015, "left_blank": 0.03}
 

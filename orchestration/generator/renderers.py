@@ -43,6 +43,7 @@ from .formats import (
     utc_iso,
 )
 from .noise import (
+    ADDRESS_SLIPS,
     Nicknames,
     birth_dates_as_typed,
     drop_leading_zero,
@@ -50,8 +51,10 @@ from .noise import (
     email_typos,
     phone_form_draw,
     phone_forms,
+    slip_last_word,
     spell,
     swap,
+    transpose_digits,
     variant_table,
 )
 from .people import all_emails
@@ -104,6 +107,17 @@ class WrittenNames:
     initial: np.ndarray  # first name written as its initial ('J.' or 'J')
     married: np.ndarray  # the surname taken on marrying (the record is from after it)
     double: np.ndarray  # ... written after the birth surname ('Martin-Gallas')
+
+
+@dataclass(frozen=True)
+class Place:
+    """An address as a record writes it (ADDRESS_SLIPS): the one-line form, its parts."""
+
+    line: pa.Array  # street and flat/building line, in one field
+    street: pa.Array
+    address2: pa.Array
+    postal_code: pa.Array
+    city: pa.Array
 
 
 def _np(values: pa.Array) -> np.ndarray:
@@ -240,10 +254,35 @@ class Tools:
             self._person_text[column] = text(self.persons[column])
         return self._person_text[column].take(pa.array(person))
 
-    def address(self, person: np.ndarray) -> pa.Array:
-        return join_present(
-            [self.person_column("street", person), self.person_column("address2", person)], ", "
+    def place(self, person: np.ndarray, record_type: str, shown, reorder: bool = False) -> Place:
+        """Where `person` lives, as typed on one record type's forms (ADDRESS_SLIPS); the
+        slips shown (`shown`: the record gives an address) are counted in `noise`."""
+        rng = self._rng(f"{record_type}:address")
+        rate = {kind: r * self.m for kind, r in ADDRESS_SLIPS.items()}
+        street, street_typo = slip_last_word(
+            self.person_column("street", person), rng, rate["street_typo"]
         )
+        address2 = self.person_column("address2", person)
+        reordered = chance(rng, rate["address_parts_reordered"] if reorder else 0.0, len(person))
+        reordered &= ~_np(pc.is_null(address2))
+        line = pc.if_else(
+            pa.array(reordered),
+            join_present([address2, street], ", "),
+            join_present([street, address2], ", "),
+        )
+        city, city_typo = slip_last_word(self.person_column("city", person), rng, rate["city_typo"])
+        postal_code, transposed = transpose_digits(
+            self.person_column("postal_code", person), rng, rate["postal_code_transposed"]
+        )
+        slips = {
+            "address_parts_reordered": reordered,
+            "street_typo": street_typo,
+            "city_typo": city_typo,
+            "postal_code_transposed": transposed,
+        }
+        for kind, slipped in slips.items():
+            self.noise[record_type, kind] = int((slipped & np.asarray(shown, dtype=bool)).sum())
+        return Place(line, street, address2, postal_code, city)
 
     # --- timing: (created, changed) per record, for deltas and snapshots --------------
     def timing(self, file_type: str) -> tuple[np.ndarray, np.ndarray]:
@@ -309,6 +348,7 @@ class Tools:
         birth_day, birth_blank = self.birth_dates(buyer, rng)
         has_address = chance(rng, np.where(box, 0.1, 0.7), n)
         country = self.persons["country"].to_numpy()[buyer]
+        place = self.place(buyer, "ticketing_order", has_address, reorder=True)
         view = {
             "order_id": integer(o["order_id"]),
             "account_id": integer(o["account_id"]),
@@ -329,12 +369,11 @@ class Tools:
             "phone": blank_where(
                 self.phones(buyer, rng), ~chance(rng, np.where(box, 0.2, 0.75), n)
             ),
-            "address": blank_where(self.address(buyer), ~has_address),
+            "address": blank_where(place.line, ~has_address),
             "postal_code": blank_where(
-                drop_leading_zero(self.person_column("postal_code", buyer), rng, 0.5 * self.m),
-                ~has_address,
+                drop_leading_zero(place.postal_code, rng, 0.5 * self.m), ~has_address
             ),
-            "city": blank_where(self.person_column("city", buyer), ~has_address),
+            "city": blank_where(place.city, ~has_address),
             "country": blank_where(
                 text(np.vectorize(vocab.COUNTRY_NAMES.get, otypes=[object])(country)), ~has_address
             ),
@@ -447,7 +486,8 @@ class Tools:
             join(first, " ", last),
             pc.utf8_lower(join(last, " ", first)),
         )
-        zip_code = self.person_column("postal_code", person)
+        place = self.place(person, "shop_order", np.ones(n, bool))
+        zip_code = place.postal_code
         zip_code = pc.if_else(
             pa.array(chance(rng, 0.05 * self.m, n)), join("'", zip_code), zip_code
         )
@@ -457,11 +497,11 @@ class Tools:
         country = self.person_column("country", person)
         billing = {
             "Billing Name": billing_name,
-            "Billing Street": self.address(person),
-            "Billing Address1": self.person_column("street", person),
-            "Billing Address2": self.person_column("address2", person),
+            "Billing Street": place.line,
+            "Billing Address1": place.street,
+            "Billing Address2": place.address2,
             "Billing Company": text(np.full(n, None)),
-            "Billing City": self.person_column("city", person),
+            "Billing City": place.city,
             "Billing Zip": zip_code,
             "Billing Province": text(np.full(n, None)),
             "Billing Country": country,
