@@ -29,6 +29,7 @@ from orchestration.contract import FILE_TYPES_BY_NAME, match_file
 from orchestration.generator import generate, main
 from orchestration.generator.renderers import Tools
 from orchestration.generator.timeline import Timeline
+from orchestration.generator.vocab import ADDRESS_LINE_2
 from orchestration.generator.world import build_world
 from orchestration.settings import SEEDS_DIR
 
@@ -836,6 +837,47 @@ def test_typed_emails_sometimes_have_a_typo(
     assert 0.005 < sum(typos.values()) / sum(typed[k] for k in counted) < 0.05
     assert all(typos[k] > 0 for k in counted)
     assert forms["local part"] and forms["domain"]
+
+
+def swapped_neighbours(written: str, true: str) -> bool:
+    """Two neighbouring characters of `true` exchanged give `written`."""
+    return any(
+        written == true[:i] + true[i + 1] + true[i] + true[i + 2 :] != true
+        for i in range(len(true) - 1)
+    )
+
+
+def test_typed_addresses_carry_slips_in_postal_code_and_city(
+    landing, truth_records, persons, expected
+):
+    """Ticketing orders' postal codes and cities are the person's, or carry exactly the
+    slips expected.json counts: two neighbouring digits swapped, one letter slipped in the
+    city (a lost leading zero or a quote from a spreadsheet aside). The flat line typed
+    before the street shows in the address."""
+    person = person_of(truth_records)
+    where = persons.set_index("person_id")[["postal_code", "city"]]
+    transposed = city_typos = reordered = shown = 0
+    for order_id, r in landing.latest("ticketing_orders", "order_id").items():
+        if not r["city"]:
+            continue
+        shown += 1
+        true_code, true_city = where.loc[person["ticketing_order", order_id]]
+        code, true_code = (
+            "0" + c if len(c) == 4 and c.isdigit() else c
+            for c in (r["postal_code"].lstrip("'"), str(true_code))
+        )
+        assert code == true_code or swapped_neighbours(code, true_code), (code, true_code)
+        assert code[0] == true_code[0]  # the department's digit stays
+        transposed += code != true_code
+        assert r["city"] == true_city or one_edit_apart(r["city"], true_city), r["city"]
+        city_typos += r["city"] != true_city
+        reordered += r["address"].startswith(ADDRESS_LINE_2)
+    noise = expected["identity_noise"]
+    assert transposed == noise["postal_codes_transposed"]["ticketing_order"] > 0
+    assert city_typos == noise["city_typos"]["ticketing_order"] > 0
+    assert 0.005 < (transposed + city_typos) / shown < 0.1  # 1 % and 2 % x messiness
+    assert reordered == noise["address_lines_reordered"]["ticketing_order"] > 0
+    assert noise["street_typos"]["ticketing_order"] and noise["street_typos"]["shop_order"]
 
 
 def first_names_written(landing, truth_records) -> list[tuple[str, str, str, bool]]:

@@ -1,5 +1,6 @@
 """How the same fact gets written differently: name variants, nicknames, compound first
-names cut short, initials, phone forms, email case and typos, slips in birth dates.
+names cut short, initials, phone forms, email case and typos, slips in birth dates and
+addresses.
 
 Name variants are computed once per vocabulary word (a few hundred words, so plain Python)
 and then picked per record with vectorised indexing. Rates are scaled by `messiness`.
@@ -268,7 +269,9 @@ def slip_last_word(values: Strings, rng: np.random.Generator, rate: float):
     slipped = chance(rng, rate, len(written)) & pd.notna(written)
     for i in np.flatnonzero(slipped):
         head, space, last = written[i].rpartition(" ")
-        written[i] = head + space + _typo(last, rng)
+        typed = head + space + _typo(last, rng)
+        slipped[i] = typed != written[i]  # a letter replaced by itself is no slip
+        written[i] = typed
     return text(written), slipped
 
 

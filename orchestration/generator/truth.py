@@ -26,8 +26,9 @@ files show them (so that their rates can be checked):
   first_name_initials        box-office first names written as an initial (J. or J)
   married_surname_records    records from after a wedding with a surname shown: the new one
   double_barrelled_surnames  ... written 'Birth-Married'
-  address_slips              per kind: flat/building line typed before the street, a
-                             slip in the street or city, two postal code digits swapped
+  address_lines_reordered    addresses typed with the flat/building line before the street
+  street_typos, city_typos   a letter slip in the street or the city
+  postal_codes_transposed    two neighbouring postal code digits swapped
   married_persons            persons who marry in the history
   friend_holder_records      named ticket holders from another household than the buyer's
   friend_holders             distinct persons among them
@@ -113,15 +114,10 @@ def identity_noise(world: World, delivery: Delivery) -> dict:
         "first_name_initials": by_kind.get("first_name_initial", {}),
         "married_surname_records": by_kind.get("married_surname", {}),
         "double_barrelled_surnames": by_kind.get("double_barrelled_surname", {}),
-        "address_slips": {
-            kind: by_kind.get(kind, {})
-            for kind in (
-                "address_parts_reordered",
-                "street_typo",
-                "city_typo",
-                "postal_code_transposed",
-            )
-        },
+        "address_lines_reordered": by_kind.get("address_parts_reordered", {}),
+        "street_typos": by_kind.get("street_typo", {}),
+        "city_typos": by_kind.get("city_typo", {}),
+        "postal_codes_transposed": by_kind.get("postal_code_transposed", {}),
         "married_persons": int((p["married_last"] >= 0).sum()),
         "friend_holder_records": int(friend.sum()),
         "friend_holders": int(len(np.unique(holder[friend]))),
