@@ -476,6 +476,49 @@ CASES = [
             "holder_email": "leon.girard@example.com",
         },
     ),
+    # a couple at one address: Jean and Jeanne, one name's masculine and feminine forms,
+    # spelt alike (one is the other's prefix) but two people
+    (
+        "gendered_forms",
+        "jean",
+        "ticketing_orders",
+        {
+            "order_id": "CASE-T61",
+            "account_id": "CASE-A61",
+            "first_name": "Jean",
+            "last_name": "Vidal",
+            "email": "jean.vidal@example.fr",
+            "address": "7 impasse des Coquelicots",
+            "postal_code": "69003",
+            "city": "Lyon",
+        },
+    ),
+    (
+        "gendered_forms",
+        "jeanne",
+        "ticketing_orders",
+        {
+            "order_id": "CASE-T62",
+            "account_id": "CASE-A62",
+            "first_name": "Jeanne",
+            "last_name": "Vidal",
+            "email": "jeanne.vidal@example.fr",
+            "address": "7 impasse des Coquelicots",
+            "postal_code": "69003",
+            "city": "Lyon",
+        },
+    ),
+    (
+        "gendered_forms",
+        "jeanne",
+        "email_contacts",
+        {
+            "CONTACT_ID": "CASE-C61",
+            "FIRSTNAME": "Jeanne",
+            "LASTNAME": "Vidal",
+            "EMAIL": "jeanne.vidal@example.fr",
+        },
+    ),
 ]
 
 RECORD_KEYS = {

@@ -57,12 +57,13 @@
         {'name': 'first_name', 'column': 'first_name_std', 'tf': true, 'tf_columns': ['first_name_std', 'last_name_std'], 'levels': [
             [4, 'same first name', 'first_name_std_l = first_name_std_r or name_sorted_l = name_sorted_r'],
             [3, 'nickname of each other', 'is_nickname_pair'],
-            [2, 'similar (Jaro-Winkler >= ' ~ strong ~ ')', name_similarity('first_name_std_l', 'first_name_std_r') ~ ' >= ' ~ strong],
+            [2, 'similar (Jaro-Winkler >= ' ~ strong ~ ')', 'not is_gendered_pair and '
+                ~ name_similarity('first_name_std_l', 'first_name_std_r') ~ ' >= ' ~ strong],
             [1, 'close (Jaro-Winkler >= ' ~ weak ~ '), shortened or initial (Marie-Claire / Marie / M.)',
-                name_similarity('first_name_std_l', 'first_name_std_r') ~ ' >= ' ~ weak
+                'not is_gendered_pair and (' ~ name_similarity('first_name_std_l', 'first_name_std_r') ~ ' >= ' ~ weak
                 ~ ' or ' ~ dbt.position('first_name_std_l', 'first_name_std_r') ~ ' = 1'
-                ~ ' or ' ~ dbt.position('first_name_std_r', 'first_name_std_l') ~ ' = 1'],
-            [0, 'different', 'true'],
+                ~ ' or ' ~ dbt.position('first_name_std_r', 'first_name_std_l') ~ ' = 1)'],
+            [0, 'different (masculine and feminine forms of a name too: Jean / Jeanne)', 'true'],
         ]},
         {'name': 'last_name', 'column': 'last_name_std', 'tf': true, 'tf_columns': ['first_name_std', 'last_name_std'], 'levels': [
             [3, 'same surname', 'last_name_std_l = last_name_std_r or name_sorted_l = name_sorted_r'],
@@ -217,15 +218,18 @@
 {%- endmacro %}
 
 {#- Every comparison's level for the pairs in `sides` (a relation with identity_pair_sides
-    columns), plus the nickname flag the first-name levels read. -#}
+    columns), plus the nickname and gendered-forms flags the first-name levels read. -#}
 {% macro identity_compare(sides) -%}
     with flagged as (
         select
             sides.*,
-            nicknames.name_a is not null as is_nickname_pair
+            nicknames.name_a is not null as is_nickname_pair,
+            gendered.name_a is not null as is_gendered_pair
         from {{ sides }} as sides
         left join {{ ref('int_identity_nickname_pairs') }} as nicknames
             on sides.first_name_std_l = nicknames.name_a and sides.first_name_std_r = nicknames.name_b
+        left join {{ ref('int_identity_gendered_name_pairs') }} as gendered
+            on sides.first_name_std_l = gendered.name_a and sides.first_name_std_r = gendered.name_b
     )
 
     select

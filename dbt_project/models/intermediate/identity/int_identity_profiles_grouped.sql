@@ -2,7 +2,8 @@
 -- and whether its mailbox, phone and street address are a household's: records on it
 -- carry two first names that cannot be one person's (not equal, not an initial or a
 -- shortened form, not nicknames, not a typo apart, not one name typed in the other order:
--- "Denis Florian" on one order is Florian Denis). Ticket holders do not count: a buyer
+-- "Denis Florian" on one order is Florian Denis), or one name's masculine and feminine
+-- forms (Jean / Jeanne: a couple, a parent and child). Ticket holders do not count: a buyer
 -- types the names of the people they bring. A key with more first names than
 -- identity_max_block_size is anyone's (a club's generic mailbox): a household's too.
 -- is_holder_only: every record of the profile is a ticket holder (its email, when it has
@@ -27,6 +28,10 @@ profiles as (
 
 nicknames as (
     select * from {{ ref('int_identity_nickname_pairs') }}
+),
+
+gendered as (
+    select * from {{ ref('int_identity_gendered_name_pairs') }}
 ),
 
 {% for key, column in household_keys.items() %}
@@ -59,11 +64,14 @@ nicknames as (
         inner join {{ key }}_first_names as b
             on a.key_value = b.key_value and a.first_name_std < b.first_name_std
         left join nicknames on a.first_name_std = nicknames.name_a and b.first_name_std = nicknames.name_b
+        left join gendered on a.first_name_std = gendered.name_a and b.first_name_std = gendered.name_b
         where
             nicknames.name_a is null
-            and {{ dbt.position('a.first_name_std', 'b.first_name_std') }} <> 1
-            and {{ dbt.position('b.first_name_std', 'a.first_name_std') }} <> 1
-            and {{ name_similarity('a.first_name_std', 'b.first_name_std') }} < {{ var('identity_name_similarity_strong') }}
+            and (gendered.name_a is not null or (
+                {{ dbt.position('a.first_name_std', 'b.first_name_std') }} <> 1
+                and {{ dbt.position('b.first_name_std', 'a.first_name_std') }} <> 1
+                and {{ name_similarity('a.first_name_std', 'b.first_name_std') }} < {{ var('identity_name_similarity_strong') }}
+            ))
             and not (a.first_name_std = b.last_name_std or b.first_name_std = a.last_name_std)
         group by a.key_value
     ),
