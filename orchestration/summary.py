@@ -21,6 +21,7 @@ class RunSummary:
     run_id: str
     success: bool
     step_seconds: dict[str, float] = field(default_factory=dict)
+    step_windows: dict[str, tuple[float, float]] = field(default_factory=dict)  # epoch s
     failed_steps: list[str] = field(default_factory=list)
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
@@ -51,9 +52,9 @@ def summarize(instance: dg.DagsterInstance, run_id: str, paths: Paths) -> RunSum
         if kind == dg.DagsterEventType.STEP_START:
             starts[event.step_key] = entry.timestamp
         elif kind in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
-            summary.step_seconds[event.step_key] = entry.timestamp - starts.get(
-                event.step_key, entry.timestamp
-            )
+            started = starts.get(event.step_key, entry.timestamp)
+            summary.step_windows[event.step_key] = (started, entry.timestamp)
+            summary.step_seconds[event.step_key] = entry.timestamp - started
             if kind == dg.DagsterEventType.STEP_FAILURE:
                 summary.failed_steps.append(event.step_key)
                 error = event.event_specific_data.error
