@@ -27,6 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from unittest import mock
 
 from orchestration.generator import generate
 from orchestration.settings import DBT_PROJECT_DIR, paths
@@ -191,22 +192,15 @@ def _summary(home: Path, landing: Path):
 
     from orchestration.summary import summarize
 
-    saved = {
-        k: os.environ.get(k) for k in ("GRANDSTAND_HOME", "GRANDSTAND_LANDING", "DAGSTER_HOME")
-    }
-    os.environ.update(GRANDSTAND_HOME=str(home), GRANDSTAND_LANDING=str(landing))
-    where = paths()
-    os.environ["DAGSTER_HOME"] = str(where.dagster_home)
-    try:
-        with dg.DagsterInstance.get() as instance:
+    run_env = {"GRANDSTAND_HOME": str(home), "GRANDSTAND_LANDING": str(landing)}
+    with mock.patch.dict(os.environ, run_env):
+        where = paths()
+        with (
+            mock.patch.dict(os.environ, {"DAGSTER_HOME": str(where.dagster_home)}),
+            dg.DagsterInstance.get() as instance,
+        ):
             run_id = instance.get_runs(limit=1)[0].run_id
             return summarize(instance, run_id, where)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _dbt_layers(samples: list[tuple[float, int]], since: float) -> dict[str, tuple[float, int]]:
