@@ -3,9 +3,10 @@
 import fcntl
 import json
 import os
+import re
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 
 from orchestration.settings import DBT_PROJECT_DIR, duckdb_config, paths
 
@@ -133,7 +135,40 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
     # Unit tests check SQL logic on fixed inputs: they belong to development and CI
     # (`make test` runs them all), not to every night's data, as dbt Labs recommends.
     args = ["build", "--exclude", "test_type:unit", "--vars", json.dumps({"as_of_date": as_of})]
-    yield from dbt.cli(args, context=context).stream()
+    yield from with_row_counts(dbt.cli(args, context=context))
+
+
+# The line each model's post-hook logs (macros/row_count.sql).
+_ROW_COUNT_LINE = re.compile(r"grandstand_row_count=(\d+)")
+
+
+def with_row_counts(invocation: DbtCliInvocation) -> Iterator[Any]:
+    """The Dagster events of a dbt invocation (what ``stream()`` yields), each built model's
+    carrying its row count (``dagster/row_count``), so that the asset's history shows the
+    night-by-night rows next to dbt's execution duration.
+
+    dagster-dbt's own ``fetch_row_counts()`` queries the warehouse while dbt runs, which a
+    DuckDB file locked by the dbt process refuses: the count comes from dbt itself instead.
+    """
+    row_counts: dict[str, int] = {}
+    for event in invocation.stream_raw_events():
+        unique_id = event.raw_event["data"].get("node_info", {}).get("unique_id")
+        counted = _ROW_COUNT_LINE.fullmatch(event.raw_event["info"]["msg"])
+        if counted and unique_id:
+            row_counts[unique_id] = int(counted[1])
+        for asset_event in event.to_default_asset_events(
+            manifest=invocation.manifest,
+            dagster_dbt_translator=invocation.dagster_dbt_translator,
+            context=invocation.context,
+            target_path=invocation.target_path,
+            project=invocation.project,
+        ):
+            if unique_id in row_counts and isinstance(
+                asset_event, dg.Output | dg.AssetMaterialization
+            ):
+                rows = {"dagster/row_count": row_counts[unique_id]}
+                asset_event = asset_event.with_metadata({**asset_event.metadata, **rows})
+            yield asset_event
 
 
 def dbt_resource() -> DbtCliResource:

@@ -22,6 +22,8 @@ class RunSummary:
     success: bool
     step_seconds: dict[str, float] = field(default_factory=dict)
     step_windows: dict[str, tuple[float, float]] = field(default_factory=dict)  # epoch s
+    # dbt's execution time per layer (staging, intermediate, marts, seeds), summed over nodes
+    dbt_layer_seconds: dict[str, float] = field(default_factory=dict)
     failed_steps: list[str] = field(default_factory=list)
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
@@ -37,6 +39,10 @@ class RunSummary:
     published_file: Path | None = None
     report: Path | None = None
     identity_quality: list[PairwiseScores] = field(default_factory=list)
+
+
+# The metadata dagster-dbt gives each node it ran: dbt's execution time in seconds.
+DBT_DURATION = "Execution Duration"
 
 
 def summarize(instance: dg.DagsterInstance, run_id: str, paths: Paths) -> RunSummary:
@@ -81,6 +87,12 @@ def summarize(instance: dg.DagsterInstance, run_id: str, paths: Paths) -> RunSum
         elif kind == dg.DagsterEventType.ASSET_MATERIALIZATION:
             if event.asset_key == dg.AssetKey(["published", "marts"]):
                 summary.published = True
+            duration = event.event_specific_data.materialization.metadata.get(DBT_DURATION)
+            if duration is not None:
+                layer = event.asset_key.path[0]
+                summary.dbt_layer_seconds[layer] = (
+                    summary.dbt_layer_seconds.get(layer, 0.0) + duration.value
+                )
         elif kind == dg.DagsterEventType.RUN_SUCCESS:
             summary.success = True
 
@@ -135,6 +147,11 @@ def format_summary(summary: RunSummary) -> str:
     for step, seconds in summary.step_seconds.items():
         mark = "FAILED" if step in summary.failed_steps else "ok"
         lines.append(f"  {step:<40} {seconds:7.1f} s  {mark}")
+    if summary.dbt_layer_seconds:
+        layers = ", ".join(
+            f"{layer} {seconds:.0f} s" for layer, seconds in summary.dbt_layer_seconds.items()
+        )
+        lines.append(f"  dbt node time by layer: {layers}")
     lines += [f"  FAILED  {why}" for why in summary.failures]
     read = sum(summary.files_by_status.values())
     by_status = ", ".join(f"{n} {status}" for status, n in summary.files_by_status.items())

@@ -259,6 +259,20 @@ def test_published_parquet_matches_the_published_database(nightly, published):
         assert in_parquet == rows, table
 
 
+def test_every_model_built_records_its_row_count(nightly, published):
+    """Each dbt model's materialization carries the rows dbt built (the Dagster asset history
+    shows them night by night): a mart's equals its published table's."""
+    built = nightly.results[0].asset_materializations_for_node("dbt_models")
+    rows = {m.asset_key.to_user_string(): m.metadata.get("dagster/row_count") for m in built}
+    without = sorted(key for key, counted in rows.items() if counted is None)
+    assert not without, f"no row count for {without}"
+    marts = [key.removeprefix("marts/") for key in rows if key.startswith("marts/")]
+    assert "dim_fan" in marts and "fct_ticket_orders" in marts
+    for table in marts:
+        in_file = published.execute(f"select count(*) from marts.{table}").fetchone()[0]
+        assert rows[f"marts/{table}"].value == in_file, table
+
+
 def _snapshot(nightly) -> dict:
     with duckdb.connect(str(nightly.warehouse), read_only=True) as con:
         manifest = con.execute(
