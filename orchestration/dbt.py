@@ -139,7 +139,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
 
 
 # The line each model's post-hook logs (macros/row_count.sql).
-_ROW_COUNT_LINE = re.compile(r"grandstand_row_count=(\d+)")
+_ROW_COUNT_LINE = re.compile(r"grandstand_row_count=(\d+) ")
 
 
 def with_row_counts(invocation: DbtCliInvocation) -> Iterator[Any]:
@@ -153,7 +153,7 @@ def with_row_counts(invocation: DbtCliInvocation) -> Iterator[Any]:
     row_counts: dict[str, int] = {}
     for event in invocation.stream_raw_events():
         unique_id = event.raw_event["data"].get("node_info", {}).get("unique_id")
-        counted = _ROW_COUNT_LINE.fullmatch(event.raw_event["info"]["msg"])
+        counted = _ROW_COUNT_LINE.match(event.raw_event["info"]["msg"])
         if counted and unique_id:
             row_counts[unique_id] = int(counted[1])
         for asset_event in event.to_default_asset_events(

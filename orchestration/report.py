@@ -8,7 +8,7 @@ reach, historical CLV per segment). Charts are inline SVG drawn here, so the pag
 script, no font and no network: it opens from a file, a mail attachment or a shared drive.
 Every chart also carries its figures as a table (under "Figures"), for screen readers and
 for copying. The definitions of every figure are the dbt model descriptions:
-:func:`generate_dbt_docs` writes the static dbt documentation next to the page
+:mod:`orchestration.dbt_docs` writes the static dbt documentation next to the page
 (``published/report/dbt_docs.html``), linked from it.
 
 :func:`build_report_asset` is the Dagster asset ``published/report``, downstream of
@@ -22,25 +22,22 @@ import html
 import json
 import math
 import os
-import shutil
-import subprocess
-import tempfile
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
+from orchestration.dbt_docs import DOCS_FILE, generate_dbt_docs
 from orchestration.publish import MANIFEST, PUBLISH_ASSET_KEY, PUBLISHED_DB
-from orchestration.settings import DBT_PROJECT_DIR, connect_duckdb, dbt_docs_enabled, paths
+from orchestration.settings import connect_duckdb, dbt_docs_enabled, paths
 
 REPORT_ASSET_KEY = dg.AssetKey(["published", "report"])
 REPORT_DIR = "report"
 REPORT_FILE = "index.html"
-DOCS_FILE = "dbt_docs.html"
 SCHEMA = "marts"
 
 # Colours: one per channel, the same everywhere (colour-blind safe pair blue / orange).
@@ -1096,60 +1093,6 @@ def _write_atomic(target: Path, text: str) -> None:
         raise
 
 
-# ------------------------------------------------------------------------------ dbt docs
-
-
-def generate_dbt_docs(
-    out_dir: Path,
-    warehouse: Path,
-    *,
-    dbt_executable: str | None = None,
-    run: Callable[..., subprocess.CompletedProcess] = subprocess.run,
-) -> Path:
-    """``dbt docs generate --static`` against the working warehouse (the catalog needs the
-    relations dbt built), in a temporary target directory; the single self-contained page
-    it writes is copied to ``out_dir/dbt_docs.html``. The working file must not be locked
-    by a writer (run after the publish step)."""
-    from orchestration.dbt import DBT_EXECUTABLE
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="grandstand-docs-") as target:
-        env = {
-            **os.environ,
-            "GRANDSTAND_WAREHOUSE": str(warehouse),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        }
-        result = run(
-            [
-                dbt_executable or DBT_EXECUTABLE,
-                "docs",
-                "generate",
-                "--static",
-                "--quiet",
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                target,
-            ],
-            cwd=DBT_PROJECT_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        page = Path(target) / "static_index.html"
-        if result.returncode != 0 or not page.exists():
-            raise RuntimeError(
-                f"dbt docs generate failed ({result.returncode}): "
-                f"{(result.stdout + result.stderr)[-2000:]}"
-            )
-        docs = out_dir / DOCS_FILE
-        tmp = docs.with_name(f".tmp-{docs.name}.{uuid.uuid4().hex}")
-        shutil.copyfile(page, tmp)
-        os.replace(tmp, docs)
-    return docs
-
-
 # ------------------------------------------------------------------------------ Dagster
 
 
@@ -1187,8 +1130,14 @@ def build_report_asset(*, with_docs: bool = True) -> dg.AssetsDefinition:
         if docs_wanted:
             started = time.perf_counter()
             docs = generate_dbt_docs(out_dir, p.warehouse)
-            context.log.info(f"dbt docs written to {docs} in {time.perf_counter() - started:.1f}s")
-            metadata["dbt_docs"] = dg.MetadataValue.path(str(docs))
+            seconds = time.perf_counter() - started
+            context.log.info(
+                f"dbt docs written to {docs.path} in {seconds:.1f}s"
+                if docs.regenerated
+                else f"dbt docs kept: {docs.path} is of this project and these tables already"
+            )
+            metadata["dbt_docs"] = dg.MetadataValue.path(str(docs.path))
+            metadata["dbt_docs_regenerated"] = docs.regenerated
         return dg.MaterializeResult(metadata=metadata)
 
     return published_report

@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration import report
+from orchestration import dbt_docs, report
 from tests.conftest_kpi import kpi_warehouse
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -89,7 +89,7 @@ def test_report_shows_every_kpi_section_from_the_published_marts(kpi, page):
     assert f'<div class="tile-value">{report.fmt_num(csat, 0)} %</div>' in text
     assert f'<div class="tile-value">{report.fmt_eur(season_net)}</div>' in text
     assert f'<div class="tile-value">{report.fmt_int(reachable)}</div>' in text
-    assert f'href="{report.DOCS_FILE}"' in text
+    assert f'href="{dbt_docs.DOCS_FILE}"' in text
 
 
 def test_report_needs_no_network(page):
@@ -137,8 +137,9 @@ def test_report_asset_writes_the_page_next_to_the_published_marts(kpi, tmp_path,
 
 
 def test_dbt_docs_are_generated_as_one_offline_page(kpi, tmp_path):
-    docs = report.generate_dbt_docs(tmp_path, kpi.warehouse)
-    assert docs == tmp_path / report.DOCS_FILE
+    result = dbt_docs.generate_dbt_docs(tmp_path, kpi.warehouse)
+    docs = result.path
+    assert result.regenerated and docs == tmp_path / dbt_docs.DOCS_FILE
     text = docs.read_text(encoding="utf-8")
     assert "kpi_email_campaigns" in text and "kpi_match_attendance" in text
     assert not re.search(r"""<(script|link)[^>]+(src|href)=["']https?:""", text)
@@ -151,3 +152,27 @@ def test_dbt_docs_are_generated_as_one_offline_page(kpi, tmp_path):
             height=1000,
         )
         assert shot.stat().st_size > 50_000
+
+
+def test_dbt_docs_are_kept_until_the_project_or_a_table_shape_changes(kpi, tmp_path):
+    """dbt docs generate is run again only when the page would differ."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(kpi.warehouse, warehouse)
+    commands = []
+
+    def fake_dbt(command, **kwargs):  # writes the page dbt would write, and counts the calls
+        commands.append(command)
+        target = Path(command[command.index("--target-path") + 1])
+        (target / "static_index.html").write_text(f"page {len(commands)}")
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    out = tmp_path / "report"
+    first = dbt_docs.generate_dbt_docs(out, warehouse, run=fake_dbt)
+    with duckdb.connect(str(warehouse)) as con:  # new rows only: the same page
+        con.execute("insert into marts.kpi_sales_daily select * from marts.kpi_sales_daily")
+    again = dbt_docs.generate_dbt_docs(out, warehouse, run=fake_dbt)
+    with duckdb.connect(str(warehouse)) as con:  # a new column: the catalog changes
+        con.execute("alter table marts.kpi_sales_daily add column new_figure integer")
+    changed = dbt_docs.generate_dbt_docs(out, warehouse, run=fake_dbt)
+    assert (first.regenerated, again.regenerated, changed.regenerated) == (True, False, True)
+    assert len(commands) == 2 and changed.path.read_text() == "page 2"
