@@ -52,7 +52,7 @@ from orchestration.contract import (
     raw_column_name,
 )
 from orchestration.settings import connect_duckdb
-from orchestration.value_kinds import normalise_sql, parsed_sql
+from orchestration.value_kinds import check_sql
 
 log = logging.getLogger("grandstand.landing")
 
@@ -1047,17 +1047,17 @@ class _FileLoader:
         try:
             if checked:
                 # One pass: typed values made canonical, and the problem of each bad one.
-                columns, problems, parts = [], [], []
+                columns, problems, aliases = [], [], []
+                stages: list[list[str]] = []  # per nesting level, the expressions computed once
                 for i, name in enumerate(checked):
                     col = _q(name)
-                    parsed = parsed_sql(col, rules[name]) if name in rules else None
-                    if parsed:  # a date or time: parsed once, read by value and problem
-                        parts.append(f"{parsed} AS _parts{i}")
-                    value, problem = (
-                        normalise_sql(col, rules[name], f"_parts{i}" if parsed else None)
-                        if name in rules
-                        else (col, "")
-                    )
+                    check = check_sql(col, rules[name], f"_c{i}_") if name in rules else None
+                    for level, expressions in enumerate(check.stages if check else ()):
+                        if level == len(stages):
+                            stages.append([])
+                        stages[level] += [f"{sql} AS {alias}" for alias, sql in expressions]
+                        aliases += [alias for alias, _ in expressions]
+                    value, problem = (check.value, check.problem) if check else (col, "")
                     if self.scan.has_nul:
                         problem = (
                             f"CASE WHEN contains({col}, chr(0)) THEN "
@@ -1070,10 +1070,11 @@ class _FileLoader:
                         f"CASE WHEN {blank} THEN {missing if name in required else 'NULL'} "
                         f"ELSE {problem or 'NULL'} END AS _problem{i}"
                     )
-                if parts:
-                    source = f"SELECT *, {', '.join(parts)} FROM ({source})"
+                for expressions in stages:
+                    source = f"SELECT *, {', '.join(expressions)} FROM ({source})"
+                excluded = f"EXCLUDE ({', '.join(aliases)})" if aliases else ""
                 con.execute(
-                    "CREATE OR REPLACE TEMP TABLE _landing_checked AS SELECT *, "
+                    f"CREATE OR REPLACE TEMP TABLE _landing_checked AS SELECT * {excluded}, "
                     f"{', '.join(columns + problems)} FROM ({source})"
                 )
                 any_problem = " OR ".join(f"_problem{i} IS NOT NULL" for i in range(len(checked)))

@@ -4,7 +4,7 @@ canonical text the raw layer stores it as.
 Real exports are not our generator: a date column may carry a kickoff time, a timestamp may
 come with or without seconds, in ISO form with ``T`` and ``Z``, an amount may be written
 ``1 234,50``, ``1.234,50`` or ``1,234.50``. Ingestion turns every typed value into one
-canonical text form, vectorised in DuckDB (:func:`normalise_sql`), or sets the row aside
+canonical text form, vectorised in DuckDB (:func:`check_sql`), or sets the row aside
 with a reason when the value is truly ambiguous or impossible. Staging then only casts
 canonical text (portable SQL, see ``dbt_project/macros/parsing.sql``). Text columns are
 stored exactly as written.
@@ -87,7 +87,25 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _squeezed(col: str) -> str:
+@dataclass(frozen=True)
+class CheckSql:
+    """DuckDB SQL that checks one column's values and makes them canonical.
+
+    ``stages`` are the expressions each value needs more than once, computed once: each
+    stage is a list of (alias, expression) reading the column and the earlier stages'
+    aliases, for the caller to select in nested queries, innermost first. Written inline,
+    DuckDB evaluated the same regular expression up to thirty times per value, and loading
+    was bound by it. ``value`` (the canonical text) and ``problem`` (NULL when the value is
+    valid, else why not: "is ambiguous: ...", to be prefixed with the column and the value)
+    read the column and every alias, for a non-empty value.
+    """
+
+    stages: tuple[tuple[tuple[str, str], ...], ...]
+    value: str
+    problem: str
+
+
+def squeezed_sql(col: str) -> str:
     """Trimmed, with every run of spaces (no-break and narrow no-break too) one space."""
     return rf"trim(regexp_replace({col}, '[\s\x{{00A0}}\x{{202F}}]+', ' ', 'g'))"
 
@@ -104,21 +122,14 @@ _ISO_PARTS = (
 DATETIME_KINDS = ("date", "local_timestamp", "utc_timestamp", "offset_timestamp")
 
 
-def parsed_sql(col: str, rule: ColumnRule) -> str | None:
-    """The parts of a date or time value (a struct: y, m, d, hh, mi, ss, tz), or None for
-    other kinds. The caller computes it once per value and hands its column to
-    :func:`normalise_sql`: the value and its problem read the parts about fifteen times,
-    and a regular expression per read made loading a million-fan landing crawl."""
-    if rule.kind not in DATETIME_KINDS:
-        return None
-    iso = rf"regexp_replace({_squeezed(col)}, {_lit(_FRENCH_DATE)}, '\3-\2-\1\4')"
-    return f"regexp_extract({iso}, {_lit(_ISO_PARTS)}, ['y', 'm', 'd', 'hh', 'mi', 'ss', 'tz'])"
-
-
-def _datetime_sql(p: str, kind: str) -> tuple[str, str]:
-    """(value, problem) of a date or time from its parts ``p`` (see :func:`parsed_sql`)."""
-    day = f"try_cast(nullif({p}.y, '') || '-' || {p}.m || '-' || {p}.d AS DATE)"
-    moment = (
+def _datetime_sql(col: str, kind: str, prefix: str) -> CheckSql:
+    """A date or time: its text squeezed, then its parts (a struct: y, m, d, hh, mi, ss,
+    tz), then its day and its moment."""
+    text, p, day, moment = (f"{prefix}{name}" for name in ("text", "parts", "day", "moment"))
+    iso = rf"regexp_replace({text}, {_lit(_FRENCH_DATE)}, '\3-\2-\1\4')"
+    parts = f"regexp_extract({iso}, {_lit(_ISO_PARTS)}, ['y', 'm', 'd', 'hh', 'mi', 'ss', 'tz'])"
+    day_sql = f"try_cast(nullif({p}.y, '') || '-' || {p}.m || '-' || {p}.d AS DATE)"
+    moment_sql = (
         f"try_cast(nullif({p}.y, '') || '-' || {p}.m || '-' || {p}.d || ' ' || "
         f"coalesce(nullif({p}.hh, ''), '0') || ':' || coalesce(nullif({p}.mi, ''), '0') || "
         f"':' || coalesce(nullif({p}.ss, ''), '0') AS TIMESTAMP)"
@@ -141,7 +152,12 @@ def _datetime_sql(p: str, kind: str) -> tuple[str, str]:
     )
     if kind == "offset_timestamp":
         problem += f"WHEN {p}.tz = '' THEN 'has no UTC offset (+HHMM): its time zone is unknown' "
-    return value, problem + "END"
+    stages = (
+        ((text, squeezed_sql(col)),),
+        ((p, parts),),
+        ((day, day_sql), (moment, moment_sql)),
+    )
+    return CheckSql(stages, value, problem + "END")
 
 
 def _number_body_sql(body: str, decimal_mark: str) -> tuple[str, str]:
@@ -186,19 +202,20 @@ def _number_body_sql(body: str, decimal_mark: str) -> tuple[str, str]:
     return value, problem
 
 
-def _signed_sql(col: str, rule: ColumnRule) -> tuple[str, str]:
-    """Decimals and integers: a leading -, + or U+2212 minus, then the digits."""
-    text = _squeezed(col)
-    negative = rf"regexp_matches({text}, '^[-\x{{2212}}]')"
-    body = rf"regexp_replace({text}, '^[-+\x{{2212}}] ?', '')"
+def _signed_sql(col: str, rule: ColumnRule, prefix: str) -> CheckSql:
+    """Decimals and integers: a leading -, + or U+2212 minus, then the digits. Stages: the
+    text squeezed; its sign and its body; the body's canonical digits."""
+    text, negative, body, digits = (
+        f"{prefix}{name}" for name in ("text", "negative", "body", "digits")
+    )
     if rule.kind != "decimal":
-        digits = (
+        digits_sql = (
             rf"CASE WHEN regexp_full_match({body}, '\d{{1,3}}([ '']\d{{3}})+|\d+') "
             f"THEN regexp_replace({body}, '[ '']', '', 'g') END"
         )
         not_number = _lit("is not " + KINDS[rule.kind].accepts)
     else:
-        digits, not_number = _number_body_sql(body, rule.decimal_mark)
+        digits_sql, not_number = _number_body_sql(body, rule.decimal_mark)
     value = f"CASE WHEN {negative} THEN '-' ELSE '' END || {digits}"
     integer_digits = f"length(split_part({digits}, '.', 1))"
     problem = f"CASE WHEN {digits} IS NULL THEN {not_number} "
@@ -219,28 +236,35 @@ def _signed_sql(col: str, rule: ColumnRule) -> tuple[str, str]:
             f"WHEN try_cast({value} AS BIGINT) NOT BETWEEN 0 AND {MAX_EPOCH_SECONDS} "
             "THEN 'is not epoch seconds between 1970 and 2100' "
         )
-    return value, problem + "END"
+    stages = (
+        ((text, squeezed_sql(col)),),
+        (
+            (negative, rf"regexp_matches({text}, '^[-\x{{2212}}]')"),
+            (body, rf"regexp_replace({text}, '^[-+\x{{2212}}] ?', '')"),
+        ),
+        ((digits, digits_sql),),
+    )
+    return CheckSql(stages, value, problem + "END")
 
 
-def normalise_sql(col: str, rule: ColumnRule, parsed: str | None = None) -> tuple[str, str]:
-    """DuckDB SQL (value, problem) for a non-empty text value of the rule's kind.
-
-    ``value`` is the canonical text; ``problem`` is NULL when the value is valid, else why
-    not ("is ambiguous: ..."), to be prefixed with the column and the value. ``parsed``
-    names a column holding :func:`parsed_sql` of ``col`` (dates and times), computed once.
-    """
+def check_sql(col: str, rule: ColumnRule, prefix: str) -> CheckSql:
+    """The checks of a column of the rule's kind; ``prefix`` makes its aliases unique."""
     kind = rule.kind
     if kind in DATETIME_KINDS:
-        return _datetime_sql(parsed or parsed_sql(col, rule), kind)
+        return _datetime_sql(col, kind, prefix)
     if kind in ("decimal", "integer", "epoch_seconds"):
-        return _signed_sql(col, rule)
+        return _signed_sql(col, rule, prefix)
     if kind == "boolean":
-        word = f"lower({_squeezed(col)})"
+        word = f"{prefix}word"
         trues = ", ".join(map(_lit, TRUE_WORDS))
         falses = ", ".join(map(_lit, FALSE_WORDS))
         value = (
             f"CASE WHEN {word} IN ({trues}) THEN 'true' WHEN {word} IN ({falses}) THEN 'false' END"
         )
         not_boolean = _lit("is not " + KINDS[kind].accepts)
-        return value, f"CASE WHEN {value} IS NULL THEN {not_boolean} END"
+        return CheckSql(
+            (((word, f"lower({squeezed_sql(col)})"),),),
+            value,
+            f"CASE WHEN {value} IS NULL THEN {not_boolean} END",
+        )
     raise ValueError(f"no normaliser for value kind {kind!r}")
