@@ -32,8 +32,7 @@
     {%- set postal_one_typo = within_one_typo('postal_code_std_l', 'postal_code_std_r') -%}
     {%- set same_area = '(coalesce(' ~ postal_one_typo ~ ', false) or coalesce('
         ~ within_one_typo('city_std_l', 'city_std_r') ~ ', false))' -%}
-    {%- set house_number_alike = within_one_typo(regexp_replace_all('address_sorted_l', "'[^0-9]'", "''"),
-        regexp_replace_all('address_sorted_r', "'[^0-9]'", "''")) -%}
+    {%- set house_number_alike = within_one_typo('house_number_l', 'house_number_r') -%}
     {{ return([
         {'name': 'email', 'column': 'email_mailbox', 'tf': true,
          'missing': 'email_mailbox_l is null or email_mailbox_r is null or case'
@@ -146,7 +145,7 @@
 {#- Profile columns each pair carries for its comparisons, on both sides. -#}
 {% macro identity_pair_columns() -%}
     {{ return(['email_mailbox', 'email_local', 'email_letters', 'phone_e164', 'first_name_std', 'last_name_std', 'name_sorted',
-               'birth_date_text', 'birth_date_swapped', 'postal_code_std', 'city_std', 'address_std', 'address_sorted',
+               'birth_date_text', 'birth_date_swapped', 'postal_code_std', 'city_std', 'address_std', 'address_sorted', 'house_number',
                'email_is_household', 'phone_is_household', 'address_is_household', 'is_holder_only']) }}
 {%- endmacro %}
 
@@ -199,11 +198,16 @@
 
 {#- At most one typo apart (typo_distance <= 1). DuckDB's Damerau-Levenshtein costs about
     five times its Levenshtein, and both sides of an AND are evaluated: a CASE computes the
-    dear distance only where the cheap one allows it (one typo is at most two edits).
-    Measured on 6.7 million candidate pairs (100,000 fans): the email comparison went from
-    46 s to 11 s. -#}
+    dear distance only where the cheap one allows it (one typo is at most two edits), and
+    neither where the lengths rule it out (one typo changes a length by one at most).
+    Measured on 6.8 million candidate pairs (100,000 fans): the email comparison went from
+    46 s to 11 s with the CASE, then to 7 s with the length check. -#}
 {% macro within_one_typo(left, right) -%}
-    case when {{ edit_distance(left, right) }} <= 2 then {{ typo_distance(left, right) }} <= 1 else false end
+    case
+        when abs({{ dbt.length(left) }} - {{ dbt.length(right) }}) > 1 then false
+        when {{ edit_distance(left, right) }} <= 2 then {{ typo_distance(left, right) }} <= 1
+        else false
+    end
 {%- endmacro %}
 
 {#- Two names (or the words two names do not share) that may be one person's: alike

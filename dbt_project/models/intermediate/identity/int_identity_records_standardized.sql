@@ -73,6 +73,8 @@ select
     city_std,
     address_std,
     address_sorted,
+    -- computed once per record, not twice per compared pair (a regular expression each)
+    {{ regexp_replace_all('address_sorted', "'[^0-9]'", "''") }} as house_number,
     case
         when email_mailbox is null and phone_e164 is null and birth_date is null
             then {{ dbt.hash(dbt.concat(['record_type', "':'", 'record_id'])) }}
