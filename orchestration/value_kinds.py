@@ -105,7 +105,7 @@ class CheckSql:
     problem: str
 
 
-def squeezed_sql(col: str) -> str:
+def _squeezed(col: str) -> str:
     """Trimmed, with every run of spaces (no-break and narrow no-break too) one space."""
     return rf"trim(regexp_replace({col}, '[\s\x{{00A0}}\x{{202F}}]+', ' ', 'g'))"
 
@@ -153,7 +153,7 @@ def _datetime_sql(col: str, kind: str, prefix: str) -> CheckSql:
     if kind == "offset_timestamp":
         problem += f"WHEN {p}.tz = '' THEN 'has no UTC offset (+HHMM): its time zone is unknown' "
     stages = (
-        ((text, squeezed_sql(col)),),
+        ((text, _squeezed(col)),),
         ((p, parts),),
         ((day, day_sql), (moment, moment_sql)),
     )
@@ -237,7 +237,7 @@ def _signed_sql(col: str, rule: ColumnRule, prefix: str) -> CheckSql:
             "THEN 'is not epoch seconds between 1970 and 2100' "
         )
     stages = (
-        ((text, squeezed_sql(col)),),
+        ((text, _squeezed(col)),),
         (
             (negative, rf"regexp_matches({text}, '^[-\x{{2212}}]')"),
             (body, rf"regexp_replace({text}, '^[-+\x{{2212}}] ?', '')"),
@@ -263,7 +263,7 @@ def check_sql(col: str, rule: ColumnRule, prefix: str) -> CheckSql:
         )
         not_boolean = _lit("is not " + KINDS[kind].accepts)
         return CheckSql(
-            (((word, f"lower({squeezed_sql(col)})"),),),
+            (((word, f"lower({_squeezed(col)})"),),),
             value,
             f"CASE WHEN {value} IS NULL THEN {not_boolean} END",
         )
