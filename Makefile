@@ -22,6 +22,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# A DuckDB 1.x client, as many BI tools embed: a test opens the published file with it
+# (orchestration/publish.py writes the storage format DuckDB 1.1 and newer read).
+READER_VENV := .venv-duckdb1
+READER_STAMP := $(READER_VENV)/.installed
+$(READER_STAMP):
+	$(PYTHON) -m venv $(READER_VENV)
+	$(READER_VENV)/bin/pip install --quiet "duckdb==1.1.3"
+	touch $(READER_STAMP)
+
 # Demo data is generated only when the landing folder is the demo one (never over real exports).
 generate: $(STAMP)
 	@if [ "$(GRANDSTAND_LANDING)" = "$(GRANDSTAND_HOME)/landing" ]; then \
@@ -51,7 +60,7 @@ sqlfluff: $(STAMP)
 # warehouse run on one worker, the longest groups first (tests/conftest.py,
 # pytest_collection_modifyitems; --no-loadscope-reorder keeps that order).
 PYTEST_WORKERS ?= 2
-pytest: $(STAMP)
+pytest: $(STAMP) $(READER_STAMP)
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 # Debian's chromium renders the KPI report in a test (tests/test_kpi_report.py): installed
@@ -69,4 +78,4 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 
 clean:
-	rm -rf var dbt_project/target dbt_project/logs
+	rm -rf var dbt_project/target dbt_project/logs $(READER_VENV)

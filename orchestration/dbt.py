@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -180,3 +181,43 @@ def dbt_resource() -> DbtCliResource:
 def mart_asset_keys() -> list[dg.AssetKey]:
     """Asset keys of the marts (the BI contract), from the dbt manifest."""
     return [key for key in dbt_models.keys if key.path[0] == "marts"]
+
+
+def _manifest_nodes() -> dict[str, Any]:
+    return json.loads(DBT_PROJECT.manifest_path.read_text())["nodes"]
+
+
+def mart_primary_keys() -> dict[str, tuple[str, ...]]:
+    """Each mart's grain (table name -> columns), which publish declares as the published
+    table's primary key.
+
+    The grain is declared once, by the mart's uniqueness test: its ``unique_combination``
+    columns, else the first of its columns tested ``unique``. A primary key admits no NULL,
+    so a grain with a column not tested ``not_null`` gives no key.
+    """
+    nodes = _manifest_nodes()
+    tests: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for node in nodes.values():
+        if node["resource_type"] == "test" and node.get("test_metadata"):
+            tests[node.get("attached_node") or ""].append(node)
+    keys = {}
+    for unique_id, node in nodes.items():
+        if node["resource_type"] != "model" or node["schema"] != "marts":
+            continue
+        by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for test in tests[unique_id]:
+            by_kind[test["test_metadata"]["name"]].append(test)
+        unique_columns = {test["column_name"] for test in by_kind["unique"]}
+        grains = [
+            tuple(t["test_metadata"]["kwargs"]["columns"]) for t in by_kind["unique_combination"]
+        ]
+        grains += [(column,) for column in node["columns"] if column in unique_columns]
+        not_null = {test["column_name"] for test in by_kind["not_null"]}
+        if grains and not_null.issuperset(grains[0]):
+            keys[node["name"]] = grains[0]
+    return keys
+
+
+def relation_of(model: str) -> str:
+    """A model's relation in the working warehouse ('"warehouse"."marts"."dim_fan"')."""
+    return _manifest_nodes()[f"model.grandstand.{model}"]["relation_name"]

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.dbt import dbt_models, dbt_resource, mart_asset_keys
+from orchestration.dbt import (
+    dbt_models,
+    dbt_resource,
+    mart_asset_keys,
+    mart_primary_keys,
+    relation_of,
+)
 from orchestration.evaluation import IDENTITY_QUALITY_KEY, identity_quality
 from orchestration.ingestion import ingestion_assets
 from orchestration.publish import build_publish_asset
@@ -26,7 +32,12 @@ defs = dg.Definitions(
         *ingestion_assets,
         dbt_models,
         identity_quality,
-        build_publish_asset([*mart_asset_keys(), IDENTITY_QUALITY_KEY], gate_on=checked_dbt_models),
+        build_publish_asset(
+            [*mart_asset_keys(), IDENTITY_QUALITY_KEY],
+            gate_on=checked_dbt_models,
+            primary_keys=mart_primary_keys(),
+            as_of_relation=relation_of("int_run_as_of_resolved"),
+        ),
         build_report_asset(),
     ],
     asset_checks=build_gx_asset_checks(),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import connect_duckdb
+from orchestration.settings import connect_duckdb, sql_literal
 
 TRUTH_FILE = Path("_truth") / "source_records.csv"
 # Ticket holders often carry only a name: they are reported apart from the core records.
@@ -153,28 +153,36 @@ def format_scores(scores: list[PairwiseScores]) -> str:
 
 
 QUALITY_TABLE = "marts.identity_quality"
+QUALITY_TABLE_DOC = (
+    "Identity resolution against the generator's truth, pairwise, one row per scope (all "
+    "records, and each tool's): empty on real exports, which carry no truth."
+)
+# column -> (type, description); scope is the key
 _COLUMNS = {
-    "scope": "varchar",
-    "records": "bigint",
-    "persons": "bigint",
-    "fans": "bigint",
-    "true_pairs": "bigint",
-    "predicted_pairs": "bigint",
-    "correct_pairs": "bigint",
-    "persons_split": "bigint",
-    "fans_mixing_persons": "bigint",
-    "precision": "double",
-    "recall": "double",
-    "f1": "double",
+    "scope": ("varchar", "Records compared: all, or one tool's."),
+    "records": ("bigint", "Source records in the scope."),
+    "persons": ("bigint", "Real people behind them (truth)."),
+    "fans": ("bigint", "Fan ids they were given."),
+    "true_pairs": ("bigint", "Record pairs of one person (truth)."),
+    "predicted_pairs": ("bigint", "Record pairs given one fan id."),
+    "correct_pairs": ("bigint", "Pairs both of one person and of one fan id."),
+    "persons_split": ("bigint", "People whose records carry more than one fan id."),
+    "fans_mixing_persons": ("bigint", "Fan ids holding records of more than one person."),
+    "precision": ("double", "correct_pairs / predicted_pairs (1 when none predicted)."),
+    "recall": ("double", "correct_pairs / true_pairs (1 when none true)."),
+    "f1": ("double", "Harmonic mean of precision and recall."),
 }
 
 
 def write_quality_table(warehouse: Path, scores: list[PairwiseScores] | None) -> None:
     """(Re)write marts.identity_quality: one row per scope, none without a truth."""
-    columns = ", ".join(f"{name} {kind}" for name, kind in _COLUMNS.items())
+    columns = ", ".join(f"{name} {kind}" for name, (kind, _) in _COLUMNS.items())
     with connect_duckdb(warehouse) as con:
         con.execute("create schema if not exists marts")
-        con.execute(f"create or replace table {QUALITY_TABLE} ({columns})")
+        con.execute(f"create or replace table {QUALITY_TABLE} ({columns}, primary key (scope))")
+        con.execute(f"comment on table {QUALITY_TABLE} is {sql_literal(QUALITY_TABLE_DOC)}")
+        for name, (_, description) in _COLUMNS.items():
+            con.execute(f"comment on column {QUALITY_TABLE}.{name} is {sql_literal(description)}")
         for score in scores or []:
             row = score.as_row()
             con.execute(

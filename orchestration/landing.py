@@ -51,7 +51,7 @@ from orchestration.contract import (
     match_file,
     raw_column_name,
 )
-from orchestration.settings import connect_duckdb
+from orchestration.settings import connect_duckdb, sql_identifier
 from orchestration.value_kinds import check_sql
 
 log = logging.getLogger("grandstand.landing")
@@ -281,14 +281,6 @@ def load_file_type(landing: Path, warehouse: Path, ft: FileType) -> list[FileRes
 # ---------------------------------------------------------------------------- helpers
 
 
-def _q(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     schema, name = table.split(".")
     rows = con.execute(
@@ -307,7 +299,7 @@ def _add_columns(
     added = []
     for name in names:
         if name not in existing:
-            con.execute(f"ALTER TABLE {table} ADD COLUMN {_q(name)} VARCHAR")
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {sql_identifier(name)} VARCHAR")
             existing.add(name)
             added.append(name)
     return added
@@ -318,7 +310,7 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection, ft: FileType) -> set[str]:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute(_QUARANTINE_DDL)
     con.execute(_MANIFEST_DDL)
-    cols = [f"{_q(c)} VARCHAR" for c in ft.raw_columns]
+    cols = [f"{sql_identifier(c)} VARCHAR" for c in ft.raw_columns]
     cols += [f"{c} {t}" for c, t in _LINEAGE_TYPES.items()]
     con.execute(f"CREATE TABLE IF NOT EXISTS {ft.raw_table} ({', '.join(cols)})")
     existing = set(_table_columns(con, ft.raw_table))
@@ -902,7 +894,9 @@ class _FileLoader:
         values = pa.FixedSizeListArray.from_arrays(strings, len(names))
         line_numbers = pa.array(np.asarray(starts, dtype=np.int64) + first)
         batch = pa.Table.from_arrays([values, line_numbers], names=["_fields", "_source_line"])
-        columns = ", ".join(f"_fields[{i}] AS {_q(name)}" for i, name in enumerate(names, 1))
+        columns = ", ".join(
+            f"_fields[{i}] AS {sql_identifier(name)}" for i, name in enumerate(names, 1)
+        )
         source = f"SELECT {columns}, _source_line, _source_line AS _record FROM _landing_batch"
         self._submit(partial(self._check_and_insert, batch, names, raw_text, [], source))
 
@@ -1037,7 +1031,9 @@ class _FileLoader:
         a record in the batch for ``raw_text``)."""
         con = self.con
         for name in new_columns:  # schema evolution of JSON lines: keys seen in this batch
-            con.execute(f"ALTER TABLE {self.ft.raw_table} ADD COLUMN {_q(name)} VARCHAR")
+            con.execute(
+                f"ALTER TABLE {self.ft.raw_table} ADD COLUMN {sql_identifier(name)} VARCHAR"
+            )
         rules = self.ft.column_rules
         required = {_raw_name(c) for c in self.ft.required}
         # typed and required columns; every column of a file holding NUL bytes
@@ -1050,7 +1046,7 @@ class _FileLoader:
                 columns, problems, aliases = [], [], []
                 stages: list[list[str]] = []  # per nesting level, the expressions computed once
                 for i, name in enumerate(checked):
-                    col = _q(name)
+                    col = sql_identifier(name)
                     check = check_sql(col, rules[name], f"_c{i}_") if name in rules else None
                     for level, expressions in enumerate(check.stages if check else ()):
                         if level == len(stages):
@@ -1079,7 +1075,7 @@ class _FileLoader:
                 )
                 any_problem = " OR ".join(f"_problem{i} IS NOT NULL" for i in range(len(checked)))
                 failing = con.execute(
-                    f"SELECT _record, _source_line, {', '.join(map(_q, checked))}, "
+                    f"SELECT _record, _source_line, {', '.join(map(sql_identifier, checked))}, "
                     f"{', '.join(f'_problem{i}' for i in range(len(checked)))} "
                     f"FROM _landing_checked WHERE {any_problem} ORDER BY 1"
                 ).fetchall()
@@ -1094,7 +1090,8 @@ class _FileLoader:
                     entries.append((line, bad[0][0], reason, raw_text(record)))
                 index = {name: i for i, name in enumerate(checked)}
                 selected = ", ".join(
-                    f"_value{index[n]} AS {_q(n)}" if n in index else _q(n) for n in names
+                    f"_value{index[n]} AS {sql_identifier(n)}" if n in index else sql_identifier(n)
+                    for n in names
                 )
                 source = (
                     f"SELECT {selected}, _source_line FROM _landing_checked "

@@ -11,11 +11,18 @@ locks out every other process). After the quality gate passed, :func:`publish`:
    ``published/grandstand.duckdb`` becomes a copy of the release's file (a BI tool that holds
    the previous file open keeps reading the previous inode: never blocked, never half-built);
    the symlink ``published/parquet`` is repointed at the release's ``parquet/`` directory;
-   ``published/manifest.json`` (run id, time, as-of date, tables and row counts) comes last;
+   ``published/manifest.json`` (run id, time, as-of date, tables, row counts, primary keys
+   and the run's check results) comes last;
 3. keeps the newest ``keep`` releases and deletes older ones (readers that resolved the
    previous ``parquet`` link mid-query still find their files).
 
 The working file is only ever opened read-only.
+
+BI tools read the published file with their own DuckDB, often a 1.x release (the Node and
+WASM drivers, many connectors): it is written in the storage format of DuckDB 1.1
+(:data:`READER_STORAGE_VERSION`), which DuckDB 2 and every 1.x from 1.1 open. Each table keeps
+the comments dbt wrote from its documentation (persist_docs) and gets its grain as primary
+key, so a BI tool shows what a column means and how tables join.
 """
 
 from __future__ import annotations
@@ -28,14 +35,16 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 
-from orchestration.settings import connect_duckdb, paths
+from orchestration.settings import connect_duckdb, paths, sql_identifier, sql_literal
+from orchestration.summary import check_results
 
 PUBLISHED_DB = "grandstand.duckdb"
 PARQUET_LINK = "parquet"
@@ -44,6 +53,9 @@ RELEASES = "releases"
 DEFAULT_KEEP = 5
 PUBLISH_ASSET_KEY = dg.AssetKey(["published", "marts"])
 _TMP_PREFIX = ".tmp-"
+# The oldest DuckDB that reads the published file: 1.0 refuses the primary-key indexes DuckDB 2
+# writes even in its v1.0.0 format (measured); 1.1 to 1.5 read them.
+READER_STORAGE_VERSION = "v1.1.0"
 
 
 class PublishError(RuntimeError):
@@ -56,6 +68,7 @@ class PublishedTable:
     name: str
     rows: int
     parquet: str  # path relative to the release directory
+    primary_key: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +76,7 @@ class PublishedTable:
             "name": self.name,
             "rows": self.rows,
             "parquet": self.parquet,
+            "primary_key": list(self.primary_key),
         }
 
 
@@ -91,9 +105,15 @@ def publish(
     schemas: Sequence[str] = ("marts",),
     *,
     as_of: dt.date | str | None = None,
+    primary_keys: Mapping[str, Sequence[str]] | None = None,
+    checks: Mapping[str, Any] | None = None,
     keep: int = DEFAULT_KEEP,
 ) -> PublishResult:
-    """Publish every table and view of ``schemas`` of the working DuckDB file (see module doc)."""
+    """Publish every table and view of ``schemas`` of the working DuckDB file (see module doc).
+
+    ``primary_keys`` maps a table name to its key columns (else a table keeps the key it
+    declares itself); ``checks`` (the run's check results) is recorded in the manifest as
+    given."""
     started = time.perf_counter()
     warehouse = Path(warehouse).resolve()
     published_dir = Path(published_dir).resolve()
@@ -113,7 +133,7 @@ def publish(
 
     # 1. write the release under a temporary name
     try:
-        tables = _write_release(warehouse, staging, list(schemas))
+        tables = _write_release(warehouse, staging, list(schemas), dict(primary_keys or {}))
         manifest = {
             "run_id": run_id,
             "published_at": now.isoformat(timespec="seconds"),
@@ -123,6 +143,7 @@ def publish(
             "parquet_dir": PARQUET_LINK,
             "schemas": list(schemas),
             "tables": [t.as_dict() for t in tables],
+            "checks": dict(checks or {}),
         }
         _write_json(staging / MANIFEST, manifest)
         _fsync_dir(staging)
@@ -155,7 +176,9 @@ def publish(
     )
 
 
-def _write_release(warehouse: Path, staging: Path, schemas: list[str]) -> list[PublishedTable]:
+def _write_release(
+    warehouse: Path, staging: Path, schemas: list[str], primary_keys: dict[str, Sequence[str]]
+) -> list[PublishedTable]:
     parquet_dir = staging / PARQUET_LINK
     parquet_dir.mkdir(parents=True)
     target = staging / PUBLISHED_DB
@@ -187,19 +210,28 @@ def _write_release(warehouse: Path, staging: Path, schemas: list[str]) -> list[P
                 )
             by_name[name] = schema
         alias = f"grandstand_publish_{uuid.uuid4().hex[:8]}"
-        con.execute(f"ATTACH '{_sql_str(target)}' AS {alias} (READ_WRITE)")
+        con.execute(
+            f"ATTACH {sql_literal(target)} AS {alias} "
+            f"(READ_WRITE, STORAGE_VERSION '{READER_STORAGE_VERSION}')"
+        )
         try:
             tables = []
             for schema in sorted({s for s, _ in found}):
-                con.execute(f"CREATE SCHEMA {alias}.{_ident(schema)}")
+                con.execute(f"CREATE SCHEMA {alias}.{sql_identifier(schema)}")
             for schema, name in found:
-                src = f"{_ident(catalog)}.{_ident(schema)}.{_ident(name)}"
-                dst = f"{alias}.{_ident(schema)}.{_ident(name)}"
+                src = f"{sql_identifier(catalog)}.{sql_identifier(schema)}.{sql_identifier(name)}"
+                dst = f"{alias}.{sql_identifier(schema)}.{sql_identifier(name)}"
                 con.execute(f"CREATE TABLE {dst} AS SELECT * FROM {src} ORDER BY ALL")
+                _copy_comments(con, (catalog, schema, name), dst)
+                key = tuple(primary_keys.get(name, ())) or _primary_key(
+                    con, (catalog, schema, name)
+                )
+                if key:
+                    _add_primary_key(con, dst, key, f"{schema}.{name}")
                 rows = con.execute(f"SELECT count(*) FROM {dst}").fetchone()[0]
                 parquet = parquet_dir / f"{name}.parquet"
                 con.execute(
-                    f"COPY {dst} TO '{_sql_str(parquet)}' (FORMAT parquet, COMPRESSION zstd)"
+                    f"COPY {dst} TO {sql_literal(parquet)} (FORMAT parquet, COMPRESSION zstd)"
                 )
                 tables.append(
                     PublishedTable(
@@ -207,6 +239,7 @@ def _write_release(warehouse: Path, staging: Path, schemas: list[str]) -> list[P
                         name=name,
                         rows=int(rows),
                         parquet=f"{PARQUET_LINK}/{name}.parquet",
+                        primary_key=key,
                     )
                 )
         finally:
@@ -215,6 +248,51 @@ def _write_release(warehouse: Path, staging: Path, schemas: list[str]) -> list[P
     for t in tables:
         _fsync(staging / t.parquet)
     return tables
+
+
+def _add_primary_key(con, dst: str, key: Sequence[str], table: str) -> None:
+    try:
+        con.execute(f"ALTER TABLE {dst} ADD PRIMARY KEY ({', '.join(map(sql_identifier, key))})")
+    except duckdb.ConstraintException as e:
+        raise PublishError(f"{table} is not one row per ({', '.join(key)}): {e}") from None
+
+
+def _primary_key(con, source: tuple[str, str, str]) -> tuple[str, ...]:
+    """The primary key a source table declares itself (a table Python wrote), if any."""
+    found = con.execute(
+        """
+        SELECT constraint_column_names FROM duckdb_constraints()
+        WHERE database_name = ? AND schema_name = ? AND table_name = ?
+            AND constraint_type = 'PRIMARY KEY'
+        """,
+        list(source),
+    ).fetchone()
+    return tuple(found[0]) if found else ()
+
+
+def _copy_comments(con, source: tuple[str, str, str], dst: str) -> None:
+    """The source table's (or view's) comment and column comments, onto ``dst``."""
+    relation = con.execute(
+        """
+        SELECT comment FROM duckdb_tables()
+        WHERE database_name = ? AND schema_name = ? AND table_name = ?
+        UNION ALL
+        SELECT comment FROM duckdb_views()
+        WHERE database_name = ? AND schema_name = ? AND view_name = ?
+        """,
+        [*source, *source],
+    ).fetchone()
+    if relation and relation[0]:
+        con.execute(f"COMMENT ON TABLE {dst} IS {sql_literal(relation[0])}")
+    columns = con.execute(
+        """
+        SELECT column_name, comment FROM duckdb_columns()
+        WHERE database_name = ? AND schema_name = ? AND table_name = ? AND comment IS NOT NULL
+        """,
+        list(source),
+    ).fetchall()
+    for column, comment in columns:
+        con.execute(f"COMMENT ON COLUMN {dst}.{sql_identifier(column)} IS {sql_literal(comment)}")
 
 
 def _prune(releases: Path, *, keep: int, current: Path) -> list[Path]:
@@ -296,14 +374,6 @@ def _safe(run_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", run_id).strip("-") or "run"
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _sql_str(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
 # ------------------------------------------------------------------- Dagster
 
 
@@ -312,13 +382,19 @@ def build_publish_asset(
     *,
     gate_on: Sequence[dg.AssetKey] = (),
     schemas: Sequence[str] = ("marts",),
+    primary_keys: Mapping[str, Sequence[str]] | None = None,
+    as_of_relation: str | None = None,
     keep: int = DEFAULT_KEEP,
 ) -> dg.AssetsDefinition:
     """The asset ``published/marts``, downstream of the marts.
 
+    ``primary_keys``: table name -> key columns of the published tables. ``as_of_relation``:
+    the working warehouse's relation holding the run's as-of date (the date dbt resolved and
+    cut every figure at), recorded in the manifest with the run's check results.
+
     Blocking asset checks on the marts (``blocking: true`` suites) run before it in the same
     run; when one fails with ERROR severity Dagster does not execute this asset, so BI keeps
-    the previous release. ``GRANDSTAND_AS_OF``, when set, is recorded as the as-of date.
+    the previous release.
 
     Dagster gates an asset only on the blocking checks of its *direct* upstream assets (and,
     transitively, through steps that did not run). dbt builds staging, intermediate and marts
@@ -344,7 +420,9 @@ def build_publish_asset(
             p.published,
             context.run.run_id,
             schemas,
-            as_of=os.environ.get("GRANDSTAND_AS_OF") or None,
+            as_of=_resolved_as_of(p.warehouse, as_of_relation),
+            primary_keys=primary_keys,
+            checks=check_results(context.instance, context.run.run_id),
             keep=keep,
         )
         context.log.info(
@@ -368,3 +446,12 @@ def build_publish_asset(
         )
 
     return published_marts
+
+
+def _resolved_as_of(warehouse: Path, relation: str | None) -> str | None:
+    """The as-of date the run's dbt build resolved (YYYY-MM-DD), read from the warehouse."""
+    if relation is None:
+        return None
+    with connect_duckdb(warehouse, read_only=True) as con:
+        found = con.execute(f"SELECT max(as_of_date) FROM {relation}").fetchone()[0]
+    return found.isoformat() if found else None

@@ -84,6 +84,16 @@ def connect_duckdb(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyCon
     return duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
 
 
+def sql_literal(text: str | Path) -> str:
+    """``text`` as a single-quoted SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def sql_identifier(name: str) -> str:
+    """``name`` as a double-quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def dbt_docs_enabled() -> bool:
     """Whether a run rebuilds the dbt docs page next to the report (GRANDSTAND_DBT_DOCS)."""
     return os.environ.get("GRANDSTAND_DBT_DOCS", "1") != "0"

@@ -78,12 +78,13 @@ def summarize(instance: dg.DagsterInstance, run_id: str, paths: Paths) -> RunSum
                 ):
                     if key in metadata:
                         found += metadata[key].value
-            if evaluation.passed:
+            outcome = _check_outcome(evaluation)
+            if outcome == "passed":
                 summary.checks_passed += 1
-            elif evaluation.severity == dg.AssetCheckSeverity.WARN:
-                summary.checks_warned.append(name)
             else:
-                summary.checks_failed.append(name)
+                (summary.checks_warned if outcome == "warned" else summary.checks_failed).append(
+                    name
+                )
         elif kind == dg.DagsterEventType.ASSET_MATERIALIZATION:
             if event.asset_key == dg.AssetKey(["published", "marts"]):
                 summary.published = True
@@ -111,6 +112,26 @@ def summarize(instance: dg.DagsterInstance, run_id: str, paths: Paths) -> RunSum
         report = paths.published / "report" / "index.html"
         summary.report = report if report.exists() else None
     return summary
+
+
+def _check_outcome(evaluation: dg.AssetCheckEvaluation) -> str:
+    """passed, warned (a failed WARN check) or failed."""
+    if evaluation.passed:
+        return "passed"
+    return "warned" if evaluation.severity == dg.AssetCheckSeverity.WARN else "failed"
+
+
+def check_results(instance: dg.DagsterInstance, run_id: str) -> dict[str, object]:
+    """The run's check evaluations so far: how many passed, and which warned or failed."""
+    found: dict[str, list[str]] = {"passed": [], "warned": [], "failed": []}
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=1_000_000
+    ).records
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+        found[_check_outcome(evaluation)].append(name)
+    return {"passed": len(found["passed"]), "warned": found["warned"], "failed": found["failed"]}
 
 
 def _ingested_since(con: duckdb.DuckDBPyConnection, since: float) -> tuple[dict[str, int], int]:

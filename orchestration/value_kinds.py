@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from orchestration.settings import sql_literal
+
 TEXT = "text"
 
 
@@ -83,10 +85,6 @@ class ColumnRule:
     non_negative: bool = False  # the contract forbids a negative value
 
 
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 @dataclass(frozen=True)
 class CheckSql:
     """DuckDB SQL that checks one column's values and makes them canonical.
@@ -126,8 +124,10 @@ def _datetime_sql(col: str, kind: str, prefix: str) -> CheckSql:
     """A date or time: its text squeezed, then its parts (a struct: y, m, d, hh, mi, ss,
     tz), then its day and its moment."""
     text, p, day, moment = (f"{prefix}{name}" for name in ("text", "parts", "day", "moment"))
-    iso = rf"regexp_replace({text}, {_lit(_FRENCH_DATE)}, '\3-\2-\1\4')"
-    parts = f"regexp_extract({iso}, {_lit(_ISO_PARTS)}, ['y', 'm', 'd', 'hh', 'mi', 'ss', 'tz'])"
+    iso = rf"regexp_replace({text}, {sql_literal(_FRENCH_DATE)}, '\3-\2-\1\4')"
+    parts = (
+        f"regexp_extract({iso}, {sql_literal(_ISO_PARTS)}, ['y', 'm', 'd', 'hh', 'mi', 'ss', 'tz'])"
+    )
     day_sql = f"try_cast(nullif({p}.y, '') || '-' || {p}.m || '-' || {p}.d AS DATE)"
     moment_sql = (
         f"try_cast(nullif({p}.y, '') || '-' || {p}.m || '-' || {p}.d || ' ' || "
@@ -145,7 +145,7 @@ def _datetime_sql(col: str, kind: str, prefix: str) -> CheckSql:
     else:
         value = stamped
     problem = (
-        f"CASE WHEN {p}.y = '' THEN {_lit('is not ' + KINDS[kind].accepts)} "
+        f"CASE WHEN {p}.y = '' THEN {sql_literal('is not ' + KINDS[kind].accepts)} "
         f"WHEN {day} IS NULL OR {moment} IS NULL THEN 'is not a real calendar date or time' "
         f"WHEN year({day}) NOT BETWEEN {MIN_YEAR} AND {MAX_YEAR} "
         f"THEN 'has a year outside {MIN_YEAR}-{MAX_YEAR}' "
@@ -185,9 +185,11 @@ def _number_body_sql(body: str, decimal_mark: str) -> tuple[str, str]:
     value = (
         f"CASE WHEN regexp_full_match({body}, '[0-9]+') THEN {body} "
         f"WHEN {ambiguous} THEN NULL "
-        f"WHEN regexp_full_match({body}, {_lit(single[1:-1])}) THEN replace({body}, ',', '.') "
+        f"WHEN regexp_full_match({body}, {sql_literal(single[1:-1])}) "
+        f"THEN replace({body}, ',', '.') "
         + " ".join(
-            f"WHEN regexp_full_match({body}, {_lit(shape)}) THEN {sql}" for shape, sql in grouped
+            f"WHEN regexp_full_match({body}, {sql_literal(shape)}) THEN {sql}"
+            for shape, sql in grouped
         )
         + " END"
     )
@@ -196,8 +198,8 @@ def _number_body_sql(body: str, decimal_mark: str) -> tuple[str, str]:
         f"(the file writes decimals with '{decimal_mark}')"
     )
     problem = (
-        f"CASE WHEN {ambiguous} THEN {_lit(why_ambiguous)} "
-        f"ELSE {_lit('is not ' + KINDS['decimal'].accepts)} END"
+        f"CASE WHEN {ambiguous} THEN {sql_literal(why_ambiguous)} "
+        f"ELSE {sql_literal('is not ' + KINDS['decimal'].accepts)} END"
     )
     return value, problem
 
@@ -213,7 +215,7 @@ def _signed_sql(col: str, rule: ColumnRule, prefix: str) -> CheckSql:
             rf"CASE WHEN regexp_full_match({body}, '\d{{1,3}}([ '']\d{{3}})+|\d+') "
             f"THEN regexp_replace({body}, '[ '']', '', 'g') END"
         )
-        not_number = _lit("is not " + KINDS[rule.kind].accepts)
+        not_number = sql_literal("is not " + KINDS[rule.kind].accepts)
     else:
         digits_sql, not_number = _number_body_sql(body, rule.decimal_mark)
     value = f"CASE WHEN {negative} THEN '-' ELSE '' END || {digits}"
@@ -256,12 +258,12 @@ def check_sql(col: str, rule: ColumnRule, prefix: str) -> CheckSql:
         return _signed_sql(col, rule, prefix)
     if kind == "boolean":
         word = f"{prefix}word"
-        trues = ", ".join(map(_lit, TRUE_WORDS))
-        falses = ", ".join(map(_lit, FALSE_WORDS))
+        trues = ", ".join(map(sql_literal, TRUE_WORDS))
+        falses = ", ".join(map(sql_literal, FALSE_WORDS))
         value = (
             f"CASE WHEN {word} IN ({trues}) THEN 'true' WHEN {word} IN ({falses}) THEN 'false' END"
         )
-        not_boolean = _lit("is not " + KINDS[kind].accepts)
+        not_boolean = sql_literal("is not " + KINDS[kind].accepts)
         return CheckSql(
             (((word, f"lower({_squeezed(col)})"),),),
             value,

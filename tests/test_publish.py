@@ -16,6 +16,7 @@ import pytest
 
 from orchestration import publish as pub
 from orchestration.quality import build_gx_asset_checks
+from tests.old_client import describe_with_duckdb1
 
 
 def make_warehouse(path: Path, version: int, fans: int = 3) -> None:
@@ -134,6 +135,50 @@ def test_old_releases_are_pruned(tmp_path: Path):
     assert kept == [r.release_dir.name for r in results[-2:]]
     assert results[-1].pruned == (results[1].release_dir,)
     assert (out / "parquet").resolve() == (results[-1].release_dir / "parquet").resolve()
+
+
+def test_a_duckdb_1x_client_reads_the_published_file_its_comments_and_keys(tmp_path: Path):
+    """BI tools often embed DuckDB 1.x, which refuses DuckDB 2's default file format."""
+    wh, out = tmp_path / "warehouse.duckdb", tmp_path / "published"
+    make_warehouse(wh, version=1)
+    with duckdb.connect(str(wh)) as con:
+        con.execute("COMMENT ON TABLE marts.dim_fan IS 'One row per fan, who''s who'")
+        con.execute("COMMENT ON COLUMN marts.dim_fan.fan_id IS 'Stable fan id'")
+        con.execute("COMMENT ON VIEW marts.fct_orders IS 'Orders'")
+    result = pub.publish(wh, out, "run-1", primary_keys={"dim_fan": ["fan_id"]})
+
+    seen = describe_with_duckdb1(result.database)
+    assert seen["version"].startswith("1.")
+    assert seen["tables"] == {
+        "dim_fan": {
+            "rows": 3,
+            "comment": "One row per fan, who's who",
+            "uncommented": ["version"],
+            "primary_key": ["fan_id"],
+        },
+        "fct_orders": {
+            "rows": 10,
+            "comment": "Orders",
+            "uncommented": ["order_id", "version"],
+            "primary_key": [],
+        },
+    }
+    manifest = json.loads(result.manifest.read_text())
+    assert {t["name"]: t["primary_key"] for t in manifest["tables"]} == {
+        "dim_fan": ["fan_id"],
+        "fct_orders": [],
+    }
+
+
+def test_a_table_that_is_not_one_row_per_key_stops_the_publish(tmp_path: Path):
+    wh, out = tmp_path / "warehouse.duckdb", tmp_path / "published"
+    make_warehouse(wh, version=1)
+    pub.publish(wh, out, "run-1", primary_keys={"dim_fan": ["fan_id"]})
+    before = (out / "manifest.json").read_bytes()
+    with pytest.raises(pub.PublishError, match=r"marts.dim_fan is not one row per \(version\)"):
+        pub.publish(wh, out, "run-2", primary_keys={"dim_fan": ["version"]})
+    assert (out / "manifest.json").read_bytes() == before
+    assert len(list((out / "releases").iterdir())) == 1
 
 
 def test_failed_publish_leaves_the_previous_release_untouched(tmp_path: Path):
