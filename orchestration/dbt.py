@@ -21,6 +21,7 @@ from dagster_dbt import (
 )
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 
+from orchestration.runs import RunLock
 from orchestration.settings import DBT_PROJECT_DIR, duckdb_config, paths
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -127,7 +128,12 @@ ensure_manifest()
         settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
     ),
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
+def dbt_models(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    config: DbtRunConfig,
+    run_lock: RunLock,  # held for the whole run (orchestration/runs.py)
+):
     """dbt build: seeds, staging, intermediate, marts and their data tests, in dependency
     order."""
     os.environ.update(dbt_environment())

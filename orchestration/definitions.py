@@ -16,6 +16,7 @@ from orchestration.ingestion import ingestion_assets
 from orchestration.publish import build_publish_asset
 from orchestration.quality import build_gx_asset_checks, discover_suites
 from orchestration.report import build_report_asset
+from orchestration.runs import RUN_LOCK, RunLock
 from orchestration.schedules import new_exports_sensor, nightly_job, nightly_schedule
 
 # dbt builds every layer in one step, and Dagster gates an asset only on the blocking checks
@@ -44,5 +45,5 @@ defs = dg.Definitions(
     jobs=[nightly_job],
     schedules=[nightly_schedule],
     sensors=[new_exports_sensor],
-    resources={"dbt": dbt_resource()},
+    resources={"dbt": dbt_resource(), RUN_LOCK: RunLock()},
 )

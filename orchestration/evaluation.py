@@ -8,6 +8,7 @@ from orchestration.identity_quality import (
     format_scores,
     write_quality_table,
 )
+from orchestration.runs import RUN_LOCK
 from orchestration.settings import paths
 
 IDENTITY_QUALITY_KEY = dg.AssetKey(["marts", "identity_quality"])
@@ -18,6 +19,7 @@ IDENTITY_QUALITY_KEY = dg.AssetKey(["marts", "identity_quality"])
     deps=[dg.AssetKey(["marts", "fan_source_records"])],
     group_name="marts",
     kinds={"duckdb"},
+    required_resource_keys={RUN_LOCK},
     description=(
         f"{QUALITY_TABLE}: pairwise precision, recall and F1 of identity resolution, persons "
         "split and fans mixing persons, per scope (core records, ticket holders, all), "

@@ -14,6 +14,7 @@ import duckdb
 from orchestration.contract import FILE_TYPES, LINEAGE_COLUMNS, FileType
 from orchestration.file_policy import ERROR, WARNING, FilePolicy, Finding, assess
 from orchestration.landing import SKIPPED, FileResult, discover, load_file_type
+from orchestration.runs import RUN_LOCK
 from orchestration.settings import paths
 from orchestration.value_kinds import KINDS
 
@@ -159,6 +160,7 @@ def build_raw_asset(
             "export_kind": ft.kind,
         },
         tags={"source": ft.source},
+        required_resource_keys={RUN_LOCK},
         check_specs=[
             dg.AssetCheckSpec(
                 POLICY_CHECK,

@@ -43,6 +43,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
+from orchestration.runs import RUN_LOCK
 from orchestration.settings import connect_duckdb, paths, sql_identifier, sql_literal
 from orchestration.summary import check_results
 
@@ -408,6 +409,7 @@ def build_publish_asset(
         deps=list(dict.fromkeys([*mart_asset_keys, *gate_on])),
         group_name="publish",
         kinds={"duckdb", "parquet"},
+        required_resource_keys={RUN_LOCK},
         description=(
             "Audited marts copied to published/grandstand.duckdb and published/parquet/ "
             "(write-audit-publish; BI tools read only these)."

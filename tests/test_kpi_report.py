@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from orchestration import dbt_docs, report
+from orchestration.runs import RUN_LOCK, RunLock
 from tests.conftest_kpi import kpi_warehouse
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -131,7 +132,7 @@ def test_report_asset_writes_the_page_next_to_the_published_marts(kpi, tmp_path,
     assert asset.key == dg.AssetKey(["published", "report"])
     assert set(asset.asset_deps[asset.key]) == {dg.AssetKey(["published", "marts"])}
     assert asset.group_names_by_key[asset.key] == "publish"
-    result = dg.materialize([asset])
+    result = dg.materialize([asset], resources={RUN_LOCK: RunLock()})
     assert result.success
     assert (home / "published" / "report" / "index.html").exists()
 

@@ -27,6 +27,7 @@ from orchestration.landing import (
     load_landing,
     newest_export_date,
 )
+from orchestration.runs import RUN_LOCK, RunLock
 from orchestration.value_kinds import KINDS
 
 ORDERS = FILE_TYPES_BY_NAME["ticketing_orders"]
@@ -917,7 +918,7 @@ def test_ingestion_assets_materialize(
     assert {a.key.to_user_string() for a in ingestion_assets} == {
         f"raw/{ft.name}" for ft in FILE_TYPES
     }
-    result = dg.materialize(ingestion_assets)
+    result = dg.materialize(ingestion_assets, resources={RUN_LOCK: RunLock()})
 
     assert result.success
     metadata = {
@@ -944,7 +945,7 @@ def test_ingestion_assets_materialize(
     assert metadata["raw/email_events"]["rows_loaded"].value == 1
     assert query(home / "warehouse.duckdb", "SELECT count(*) FROM raw.ticketing_orders") == [(1,)]
 
-    again = dg.materialize(ingestion_assets)
+    again = dg.materialize(ingestion_assets, resources={RUN_LOCK: RunLock()})
     orders = {
         e.materialization.asset_key.to_user_string(): e.materialization.metadata
         for e in again.get_asset_materialization_events()
@@ -978,7 +979,7 @@ def test_locked_warehouse_is_retried(
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         asset = build_raw_asset(ORDERS, dg.RetryPolicy(max_retries=6, delay=1))
-        result = dg.materialize([asset])
+        result = dg.materialize([asset], resources={RUN_LOCK: RunLock()})
     finally:
         holder.wait(timeout=60)
 

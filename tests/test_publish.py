@@ -16,6 +16,7 @@ import pytest
 
 from orchestration import publish as pub
 from orchestration.quality import build_gx_asset_checks
+from orchestration.runs import RUN_LOCK, RunLock
 from tests.old_client import describe_with_duckdb1
 
 
@@ -239,6 +240,7 @@ def nightly(tmp_path: Path, fans_sql: str) -> dg.JobDefinition:
         assets=[dim_fan, published],
         asset_checks=checks,
         jobs=[dg.define_asset_job("nightly", selection=dg.AssetSelection.all())],
+        resources={RUN_LOCK: RunLock()},
     )
     return defs.resolve_job_def("nightly")
 
@@ -319,6 +321,7 @@ def test_blocking_checks_gate_only_direct_upstream_assets_of_a_multi_asset(tmp_p
             assets=[dbt_like, pub.build_publish_asset([mart], gate_on=gate_on)],
             asset_checks=[failing_staging_check],
             jobs=[dg.define_asset_job("nightly", selection=dg.AssetSelection.all())],
+            resources={RUN_LOCK: RunLock()},
         )
         result = defs.resolve_job_def("nightly").execute_in_process(raise_on_error=False)
         assert not result.success  # the failed check fails the run either way

@@ -128,3 +128,46 @@ def test_the_ui_fails_runs_of_a_dead_grandstand_run_but_not_of_a_live_one(tmp_pa
     cli._fail_interrupted_runs_unless_one_is_alive()  # it died
     with dg.DagsterInstance.get() as instance:
         assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.FAILURE
+
+
+def test_a_run_of_the_job_touches_nothing_while_another_run_holds_the_lock(tmp_path, monkeypatch):
+    """Whoever launches the job (schedule, sensor, UI), it takes the same lock as `grandstand
+    run`: with another run writing, it fails at start-up, naming that run, writing nothing."""
+    from orchestration.definitions import defs
+
+    landing = tmp_path / "landing" / "ticketing"
+    landing.mkdir(parents=True)
+    (landing / "matches_20261120.csv").write_text("match_id\nM1\n")
+    monkeypatch.setenv("GRANDSTAND_HOME", str(tmp_path))
+    monkeypatch.setenv("GRANDSTAND_LANDING", str(tmp_path / "landing"))
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path\n"
+            "from orchestration.runs import exclusive_run_lock\n"
+            "with exclusive_run_lock(Path(sys.argv[1]), 'the-other-run'):\n"
+            "    print('locked', flush=True); time.sleep(120)\n",
+            str(tmp_path),
+        ],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with dg.DagsterInstance.ephemeral() as instance:
+            result = defs.resolve_job_def("nightly").execute_in_process(
+                instance=instance, raise_on_error=False
+            )
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    assert not result.success
+    said = " ".join(
+        f"{event.message} {getattr(event.event_specific_data, 'error', '')}"
+        for event in result.all_events
+    )
+    assert f"another grandstand run is in progress (pid {holder.pid}, run the-other-run)" in said
+    assert not result.get_step_success_events()
+    assert not (tmp_path / "warehouse.duckdb").exists()
