@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from orchestration.settings import paths
+from orchestration.settings import parse_as_of_date, paths
 
 
 def _prepare_dagster_home() -> Path:
@@ -110,6 +110,14 @@ def _fail_interrupted_runs_unless_one_is_alive() -> None:
         pass  # a grandstand run is alive: its run is not interrupted
 
 
+def _as_of_date(text: str) -> str:
+    """An --as-of value, checked before anything runs (argparse reports the error)."""
+    try:
+        return parse_as_of_date(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "generate":
@@ -120,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("generate", help="write demo exports (see `grandstand generate -h`)")
     run = commands.add_parser("run", help="run the nightly job in-process and print a summary")
     run.add_argument("--landing", help="landing folder (default: $GRANDSTAND_LANDING)")
-    run.add_argument("--as-of", help="as-of date YYYY-MM-DD (default: newest export date)")
+    run.add_argument(
+        "--as-of", type=_as_of_date, help="as-of date YYYY-MM-DD (default: newest export date)"
+    )
     ui = commands.add_parser("ui", help="serve the Dagster UI on this project")
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)

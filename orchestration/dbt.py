@@ -22,7 +22,7 @@ from dagster_dbt import (
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 
 from orchestration.runs import RunLock
-from orchestration.settings import DBT_PROJECT_DIR, duckdb_config, paths
+from orchestration.settings import DBT_PROJECT_DIR, duckdb_config, parse_as_of_date, paths
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # The dbt of this environment, whether or not the venv is activated.
@@ -113,7 +113,10 @@ def resolve_as_of_date(requested: str = "") -> str:
 
     chosen = requested or os.environ.get("GRANDSTAND_AS_OF", "")
     if chosen:
-        return chosen
+        try:
+            return parse_as_of_date(chosen)
+        except ValueError as e:
+            raise dg.Failure(description=str(e), allow_retries=False) from None
     newest = newest_export_date(paths().landing)
     return newest.isoformat() if newest else ""
 
@@ -142,7 +145,28 @@ def dbt_models(
     # Unit tests check SQL logic on fixed inputs: they belong to development and CI
     # (`make test` runs them all), not to every night's data, as dbt Labs recommends.
     args = ["build", "--exclude", "test_type:unit", "--vars", json.dumps({"as_of_date": as_of})]
-    yield from with_row_counts(dbt.cli(args, context=context))
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    yield from with_row_counts(invocation)
+    if not invocation.is_successful():
+        try:
+            run_results = invocation.get_artifact("run_results.json")
+        except FileNotFoundError:  # dbt stopped before running anything
+            run_results = {}
+        raise dg.Failure(description=failed_nodes(run_results), allow_retries=False)
+
+
+def failed_nodes(run_results: Mapping[str, Any], shown: int = 3) -> str:
+    """What failed in a dbt invocation, in dbt's words: the first few failed nodes and the
+    first line of each one's message (the run summary prints it)."""
+    failed = [r for r in run_results.get("results", []) if r["status"] in ("error", "fail")]
+    if not failed:
+        return "dbt build failed before running any node (see the dbt log)"
+    said = [
+        f"{r['unique_id']}: {(r.get('message') or r['status']).strip().splitlines()[0][:300]}"
+        for r in failed[:shown]
+    ]
+    more = f" (and {len(failed) - shown} more)" if len(failed) > shown else ""
+    return f"dbt build failed on {len(failed)} node(s): " + "; ".join(said) + more
 
 
 # The line each model's post-hook logs (macros/row_count.sql).

@@ -13,6 +13,7 @@ GRANDSTAND_THREADS   DuckDB's worker threads in every step (default 2)
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -82,6 +83,15 @@ def connect_duckdb(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyCon
     import duckdb
 
     return duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
+
+
+def parse_as_of_date(text: str) -> str:
+    """An as-of date given by a user (--as-of, GRANDSTAND_AS_OF, the UI's run config) as
+    YYYY-MM-DD, or ValueError saying why not: checked before a run starts, not by dbt."""
+    try:
+        return dt.date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise ValueError(f"as-of date {text!r} is not a calendar date YYYY-MM-DD") from None
 
 
 def sql_literal(text: str | Path) -> str:

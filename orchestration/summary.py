@@ -10,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.evaluation import IDENTITY_QUALITY_KEY
 from orchestration.identity_quality import QUALITY_TABLE, PairwiseScores, format_scores
 from orchestration.ingestion import POLICY_CHECK
 from orchestration.landing import FAILED_STATUSES
@@ -48,6 +49,7 @@ DBT_DURATION = "Execution Duration"
 def summarize(instance: dg.DagsterInstance, run_id: str, paths: Paths) -> RunSummary:
     summary = RunSummary(run_id=run_id, success=False)
     starts: dict[str, float] = {}
+    materialized: set[dg.AssetKey] = set()
     run_start = None
     for entry in instance.all_logs(run_id):
         event = entry.dagster_event
@@ -86,6 +88,7 @@ def summarize(instance: dg.DagsterInstance, run_id: str, paths: Paths) -> RunSum
                     name
                 )
         elif kind == dg.DagsterEventType.ASSET_MATERIALIZATION:
+            materialized.add(event.asset_key)
             if event.asset_key == dg.AssetKey(["published", "marts"]):
                 summary.published = True
             duration = event.event_specific_data.materialization.metadata.get(DBT_DURATION)
@@ -103,7 +106,9 @@ def summarize(instance: dg.DagsterInstance, run_id: str, paths: Paths) -> RunSum
             summary.files_loaded = sum(
                 n for status, n in summary.files_by_status.items() if status not in FAILED_STATUSES
             )
-            summary.identity_quality = _identity_quality(con)
+            # only this run's figures: a run that failed before measuring shows none
+            if IDENTITY_QUALITY_KEY in materialized:
+                summary.identity_quality = _identity_quality(con)
     manifest = paths.published / "manifest.json"
     if summary.published and manifest.exists():
         published = json.loads(manifest.read_text())

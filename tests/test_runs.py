@@ -171,3 +171,18 @@ def test_a_run_of_the_job_touches_nothing_while_another_run_holds_the_lock(tmp_p
     assert f"another grandstand run is in progress (pid {holder.pid}, run the-other-run)" in said
     assert not result.get_step_success_events()
     assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+@pytest.mark.parametrize("as_of", ["2026-13-45", "2026-02-30", "yesterday"])
+def test_an_impossible_as_of_date_is_refused_before_anything_runs(tmp_path, as_of):
+    refused = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "run", "--as-of", as_of],
+        env=_grandstand_env(tmp_path),
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode == 2
+    assert f"as-of date '{as_of}' is not a calendar date YYYY-MM-DD" in refused.stderr
+    assert not list(tmp_path.iterdir())  # no lock, no Dagster home, no warehouse
