@@ -15,10 +15,11 @@ export GRANDSTAND_LANDING ?= $(GRANDSTAND_HOME)/landing
 .PHONY: install run generate nightly ui test lint sqlfluff pytest bench clean
 
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	@echo "Installing Grandstand and its dependencies into $(VENV) (a few minutes on a fresh clone)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --upgrade pip
+	@$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
 
 install: $(STAMP)
 
@@ -27,9 +28,10 @@ install: $(STAMP)
 READER_VENV := .venv-duckdb1
 READER_STAMP := $(READER_VENV)/.installed
 $(READER_STAMP):
-	$(PYTHON) -m venv $(READER_VENV)
-	$(READER_VENV)/bin/pip install --quiet "duckdb==1.1.3"
-	touch $(READER_STAMP)
+	@echo "Installing a DuckDB 1.1 client into $(READER_VENV) (the published file's oldest reader)"
+	@$(PYTHON) -m venv $(READER_VENV)
+	@$(READER_VENV)/bin/pip install --quiet "duckdb==1.1.3"
+	@touch $(READER_STAMP)
 
 # Demo data is generated only when the landing folder is the demo one (never over real exports).
 generate: $(STAMP)
@@ -39,7 +41,7 @@ generate: $(STAMP)
 	else echo "GRANDSTAND_LANDING=$(GRANDSTAND_LANDING): real exports, no demo data generated"; fi
 
 nightly: $(STAMP)
-	$(BIN)/grandstand run
+	@$(BIN)/grandstand run
 
 run: generate nightly
 

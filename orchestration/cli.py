@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from orchestration.settings import parse_as_of_date, paths
@@ -37,39 +39,94 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:
         with exclusive_run_lock(paths().home):
-            return _run_nightly()
+            return _run_nightly(args.output)
     except RunInProgress as busy:
         print(busy, file=sys.stderr)
         return os.EX_TEMPFAIL  # "try again later"
 
 
-def _run_nightly() -> int:
-    """The nightly job in this process; the caller holds the run lock."""
+def _run_nightly(output: str) -> int:
+    """The nightly job in this process; the caller holds the run lock. ``output``: normal
+    (a line per phase, then the summary; everything else to the run's log file), verbose
+    (Dagster's and dbt's logs on the terminal too) or quiet (the summary only)."""
     _prepare_dagster_home()
+    landing = paths().landing
+    if not landing.is_dir():
+        print(f"Landing folder not found: {landing} (set GRANDSTAND_LANDING)", file=sys.stderr)
+        return 2
+    log = paths().home / "logs" / f"run-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    if output != "quiet":
+        print(f"Grandstand nightly run on {landing}", flush=True)
+    started = time.monotonic()
+    if output == "verbose":
+        summary = _execute_nightly(terminal_fd=None)
+    else:
+        with _process_output_to(log) as terminal_fd:
+            summary = _execute_nightly(terminal_fd if output == "normal" else None)
+    from orchestration.summary import format_summary
 
+    print("\n" * (output == "normal") + format_summary(summary))
+    if output != "verbose":
+        print(f"Full log:       {log}")
+    print(f"Elapsed: {time.monotonic() - started:.1f} s")
+    return 0 if summary.success and summary.published else 1
+
+
+@contextlib.contextmanager
+def _process_output_to(log: Path) -> Iterator[int]:
+    """Send everything this process and its children (dbt) print to ``log``; yields a file
+    descriptor of the terminal, for the progress lines."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    terminal, errors = os.dup(1), os.dup(2)
+    with open(log, "w", encoding="utf-8") as out:
+        os.dup2(out.fileno(), 1)
+        os.dup2(out.fileno(), 2)
+        try:
+            yield terminal
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(terminal, 1)
+            os.dup2(errors, 2)
+            os.close(terminal)
+            os.close(errors)
+
+
+def _execute_nightly(terminal_fd: int | None):
+    """Run the nightly job; with ``terminal_fd``, a line per phase there. Returns its summary."""
     import dagster as dg
 
     from orchestration.runs import cli_run_tags
 
-    started = time.monotonic()
     with dg.DagsterInstance.get() as instance:
         # First, before anything that can fail: a dead run must not keep the run slot.
         _fail_interrupted_runs(instance)
 
         from orchestration.definitions import defs
-        from orchestration.summary import format_summary, summarize
+        from orchestration.progress import finish_phases, phase_progress_logger
+        from orchestration.summary import summarize
 
-        landing = paths().landing
-        if not landing.is_dir():
-            print(f"Landing folder not found: {landing} (set GRANDSTAND_LANDING)", file=sys.stderr)
-            return 2
-        result = defs.resolve_job_def("nightly").execute_in_process(
-            instance=instance, raise_on_error=False, tags=cli_run_tags()
+        job = defs.resolve_job_def("nightly")
+        run_config = {}
+        if terminal_fd is not None:
+            job = job.with_logger_defs(
+                {"console": dg.colored_console_logger, "progress": phase_progress_logger}
+            )
+            # Only the loggers named here run: Dagster's own console log (to the log file)
+            # and the phase lines (to the terminal).
+            run_config = {
+                "loggers": {
+                    "console": {"config": {"log_level": "DEBUG"}},
+                    "progress": {"config": {"terminal_fd": terminal_fd}},
+                }
+            }
+        result = job.execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False, tags=cli_run_tags()
         )
-        summary = summarize(instance, result.run_id, paths())
-    print(format_summary(summary))
-    print(f"Elapsed: {time.monotonic() - started:.1f} s")
-    return 0 if summary.success and summary.published else 1
+        finish_phases()
+        return summarize(instance, result.run_id, paths())
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -128,6 +185,18 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("generate", help="write demo exports (see `grandstand generate -h`)")
     run = commands.add_parser("run", help="run the nightly job in-process and print a summary")
     run.add_argument("--landing", help="landing folder (default: $GRANDSTAND_LANDING)")
+    output = run.add_mutually_exclusive_group()
+    output.add_argument(
+        "--verbose",
+        dest="output",
+        action="store_const",
+        const="verbose",
+        help="print Dagster's and dbt's logs too (default: one line per phase, logs to a file)",
+    )
+    output.add_argument(
+        "--quiet", dest="output", action="store_const", const="quiet", help="print the summary only"
+    )
+    run.set_defaults(output="normal")
     run.add_argument(
         "--as-of", type=_as_of_date, help="as-of date YYYY-MM-DD (default: newest export date)"
     )

@@ -14,6 +14,7 @@ from orchestration.evaluation import IDENTITY_QUALITY_KEY
 from orchestration.identity_quality import QUALITY_TABLE, PairwiseScores, format_scores
 from orchestration.ingestion import POLICY_CHECK
 from orchestration.landing import FAILED_STATUSES
+from orchestration.progress import phase_name, phase_of, step_name
 from orchestration.settings import Paths, connect_duckdb
 
 
@@ -170,9 +171,14 @@ def _identity_quality(con: duckdb.DuckDBPyConnection) -> list[PairwiseScores]:
 def format_summary(summary: RunSummary) -> str:
     status = "SUCCESS" if summary.success else "FAILED"
     lines = [f"Grandstand nightly run {summary.run_id[:8]}: {status}", "", "Steps:"]
+    phase_seconds: dict[str, float] = {}
     for step, seconds in summary.step_seconds.items():
-        mark = "FAILED" if step in summary.failed_steps else "ok"
-        lines.append(f"  {step:<40} {seconds:7.1f} s  {mark}")
+        phase_seconds[phase_of(step)] = phase_seconds.get(phase_of(step), 0.0) + seconds
+    failed_phases = {phase_of(step) for step in summary.failed_steps}
+    for phase, seconds in phase_seconds.items():
+        mark = "FAILED" if phase in failed_phases else "ok"
+        lines.append(f"  {mark:<7} {phase_name(phase):<34} {seconds:7.1f} s")
+    lines += [f"  FAILED  step: {step_name(step)}" for step in summary.failed_steps]
     if summary.dbt_layer_seconds:
         layers = ", ".join(
             f"{layer} {seconds:.0f} s" for layer, seconds in summary.dbt_layer_seconds.items()
@@ -198,9 +204,12 @@ def format_summary(summary: RunSummary) -> str:
         lines += ["", "Identity resolution vs truth (pairwise):"]
         lines += ["  " + line for line in format_scores(summary.identity_quality).splitlines()]
     if summary.published:
-        lines += ["", "Published marts (rows):"]
-        lines += [f"  {name:<32} {rows:>10,}" for name, rows in sorted(summary.mart_rows.items())]
-        lines.append(f"Published file: {summary.published_file}")
+        lines += [
+            "",
+            f"Published {len(summary.mart_rows)} tables, {sum(summary.mart_rows.values()):,} "
+            "rows (per table: manifest.json beside the file)",
+            f"Published file: {summary.published_file}",
+        ]
         if summary.report:
             lines.append(f"KPI report:     {summary.report}")
     else:

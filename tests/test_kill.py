@@ -20,6 +20,7 @@ published bytes), with no extra runs of its own.
 import math
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -68,6 +69,7 @@ class Run:
     returncode: int
     seen: dict[str | None, float]  # phase start line (None: the process) -> seconds after
     killed_at: float | None  # seconds after the start
+    output: tuple[Path, Path]  # what it printed: stdout, stderr
 
     @property
     def killed_in(self) -> str | None:
@@ -81,10 +83,13 @@ class Run:
         return started[-1]
 
 
-def grandstand_run(home: Path, landing: Path, kill_at: tuple[str, float] | None = None) -> Run:
+def grandstand_run(
+    home: Path, landing: Path, kill_at: tuple[str, float] | None = None, verbose: bool = True
+) -> Run:
     """`grandstand run` in its own process group; ``kill_at=(phase, delay)``: SIGKILL the whole
     group ``delay`` seconds after ``phase`` started, or when it ends if that comes first. Its
-    output goes to files under ``home``."""
+    output goes to files under ``home``; ``verbose`` (--verbose) prints Dagster's log, whose
+    lines mark the phases."""
     env = {
         **os.environ,
         "GRANDSTAND_HOME": str(home),
@@ -101,7 +106,7 @@ def grandstand_run(home: Path, landing: Path, kill_at: tuple[str, float] | None 
         open(home / f"run-{number}.stderr", "w") as stderr,
     ):
         process = subprocess.Popen(
-            [sys.executable, "-m", "orchestration.cli", "run"],
+            [sys.executable, "-m", "orchestration.cli", "run", *(["--verbose"] * verbose)],
             cwd=REPO_ROOT,
             env=env,
             stdout=stdout,
@@ -147,7 +152,8 @@ def grandstand_run(home: Path, landing: Path, kill_at: tuple[str, float] | None 
         for timer in timers:
             timer.cancel()
     assert "hung" not in dict(kills), f"the run was still going after {RUN_TIMEOUT_S}s"
-    return Run(process.returncode, seen, dict(kills).get("planned"))
+    output = (home / f"run-{number}.stdout", home / f"run-{number}.stderr")
+    return Run(process.returncode, seen, dict(kills).get("planned"), output)
 
 
 def phase_durations(run: Run) -> dict[str, float]:
@@ -257,7 +263,8 @@ def campaign(tmp_path_factory, landing) -> Campaign:
         ]
         kills = [line for outcome in outcomes for line in outcome.result()]
     print("\n".join(kills))
-    return Campaign(reference_home, home, kills, final=grandstand_run(home, landing))
+    # the last run prints as `make run` does: a line per phase, the summary
+    return Campaign(reference_home, home, kills, final=grandstand_run(home, landing, verbose=False))
 
 
 def test_killed_runs_leave_bi_a_complete_release_and_the_next_run_recovers(campaign):
@@ -284,3 +291,18 @@ def test_the_same_landing_publishes_the_same_bytes_in_another_home(campaign):
     digests = parquet_digests(second)
     assert len(digests) > 20
     assert digests == parquet_digests(first)
+
+
+def test_a_run_prints_a_line_per_phase_and_its_summary_and_logs_the_rest(campaign):
+    stdout, stderr = (path.read_text() for path in campaign.final.output)
+    printed = (stdout + stderr).splitlines()
+    assert len(printed) < 80, "\n".join(printed)
+    # "  ok      Build the warehouse (dbt build) (625 models and tests)  87.8 s"
+    phase_line = re.compile(r"^  ok +(.+) \(\d+ [a-z ]+\) +[\d.]+ s$")
+    phases = [found[1] for line in printed if (found := phase_line.match(line))]
+    assert phases[:3] == ["Load the exports", "Quality checks", "Build the warehouse (dbt build)"]
+    assert phases[-2:] == ["Publish the marts", "KPI report and dbt docs"]
+    assert "SUCCESS" in stdout and "Published file:" in stdout
+    log = Path(re.search(r"^Full log: +(\S+)$", stdout, re.MULTILINE)[1])
+    logged = log.read_text()  # Dagster's and dbt's own lines, kept out of the terminal
+    assert "RUN_SUCCESS" in logged and re.search(r"\d+ of \d+ OK created sql table model", logged)

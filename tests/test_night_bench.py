@@ -3,6 +3,7 @@
 
 import os
 
+from orchestration.progress import phase_of, step_name
 from tests.bench.night_bench import (
     dbt_layer,
     hold_back_newest_date,
@@ -10,18 +11,25 @@ from tests.bench.night_bench import (
     landed_files,
     peak_between,
     raw_scan,
-    step_of,
     tree_rss_bytes,
 )
 
 
-def test_dagster_steps_map_to_the_nights_steps():
-    assert step_of("raw__ticketing_orders") == "ingest"
-    assert step_of("raw__email_survey_responses_gx_raw_email_survey_responses") == "checks"
-    assert step_of("marts__identity_quality") == "checks"
-    assert step_of("dbt_models") == "dbt"
-    assert step_of("published__marts") == "publish"
-    assert step_of("published__report") == "report"
+def test_dagster_steps_map_to_the_nights_phases_and_read_as_people_name_them():
+    for step, phase, name in [
+        ("raw__ticketing_orders", "ingest", "load ticketing orders"),
+        (
+            "raw__email_survey_responses_gx_raw_email_survey_responses",
+            "checks",
+            "check raw.email_survey_responses",
+        ),
+        ("marts__dim_fan_gx_marts_dim_fan", "checks", "check marts.dim_fan"),
+        ("marts__identity_quality", "checks", "identity quality against the truth"),
+        ("dbt_models", "dbt", "dbt build"),
+        ("published__marts", "publish", "publish the marts"),
+        ("published__report", "report", "KPI report and dbt docs"),
+    ]:
+        assert (phase_of(step), step_name(step)) == (phase, name), step
 
 
 def test_dbt_nodes_map_to_their_layer():

@@ -11,7 +11,6 @@ carries what), and records what the warehouse should find (truth.py -> <out>/_tr
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -78,5 +77,11 @@ def main(argv: list[str] | None = None) -> int:
         argv = argv[1:]
     args = parser.parse_args(argv)
     summary = generate(args.out, args.fans, args.seed, args.end_date, args.nights, args.messiness)
-    print(json.dumps(summary, indent=2))
+    files = sum(
+        1 for path in args.out.glob("*/*") if path.is_file() and path.parent.name != "_truth"
+    )
+    print(
+        f"Demo exports: {summary['persons']} persons, {files} files, {args.nights} nights to "
+        f"{summary['as_of_date']}, in {args.out} (what they hold: _truth/expected.json)"
+    )
     return 0

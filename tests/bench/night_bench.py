@@ -30,25 +30,13 @@ from pathlib import Path
 from unittest import mock
 
 from orchestration.generator import generate
+from orchestration.progress import phase_of
 from orchestration.settings import DBT_PROJECT_DIR, paths
 
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 GB = 1024**3
 EXPORT_DATE = re.compile(r"_(\d{8})\.")
-# Dagster step -> the night's step it belongs to (first matching rule wins).
-STEP_RULES = (
-    ("checks", lambda key: "_gx_" in key or key.endswith("identity_quality")),
-    ("ingest", lambda key: key.startswith("raw__")),
-    ("dbt", lambda key: key == "dbt_models"),
-    ("report", lambda key: key.endswith("report")),
-    ("publish", lambda key: key.startswith("published")),
-)
 NIGHT_STEPS = ("ingest", "dbt", "checks", "publish", "report")
-
-
-def step_of(step_key: str) -> str:
-    """The night's step a Dagster step key belongs to ('raw__shop_orders' -> 'ingest')."""
-    return next((name for name, rule in STEP_RULES if rule(step_key)), step_key)
 
 
 def dbt_layer(unique_id: str, original_file_path: str) -> str:
@@ -176,7 +164,7 @@ def run_night(landing: Path, home: Path, log: Path) -> NightRun:
     )
     windows: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for step_key, window in summary.step_windows.items():
-        windows[step_of(step_key)].append(window)
+        windows[phase_of(step_key)].append(window)
     for step, spans in windows.items():
         night.steps[step] = (
             sum(end - start for start, end in spans),
