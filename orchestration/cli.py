@@ -136,8 +136,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
     command = [
         str(dagster),
         "dev",
-        "-m",
-        "orchestration.definitions",
+        "-w",
+        str(Path(__file__).with_name("workspace.yaml")),
         "-h",
         args.host,
         "-p",

@@ -22,7 +22,13 @@ from dagster_dbt import (
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 
 from orchestration.runs import RunLock
-from orchestration.settings import DBT_PROJECT_DIR, duckdb_config, parse_as_of_date, paths
+from orchestration.settings import (
+    DBT_PROJECT_DIR,
+    asset_owners,
+    duckdb_config,
+    parse_as_of_date,
+    paths,
+)
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # The dbt of this environment, whether or not the venv is activated.
@@ -101,6 +107,42 @@ class GrandstandDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return dbt_resource_props.get("schema")
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return asset_owners()
+
+    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
+        return {**super().get_tags(dbt_resource_props), "layer": dbt_resource_props["schema"]}
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        """dbt's test, described in words when its YAML gives no description."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        return dg.AssetCheckSpec(
+            name=spec.name,
+            asset=spec.asset_key,
+            description=describe_test(manifest["nodes"][unique_id]),
+            additional_deps=spec.additional_deps,
+            metadata=spec.metadata,
+            blocking=spec.blocking,
+        )
+
+
+def describe_test(test: Mapping[str, Any]) -> str:
+    """A dbt data test in words: 'dbt test not_null: fan_id is never NULL'."""
+    meta = test.get("test_metadata") or {}
+    kwargs, column = meta.get("kwargs", {}), test.get("column_name")
+    said = {
+        "not_null": f"{column} is never NULL",
+        "unique": f"no two rows share a {column}",
+        "accepted_values": f"{column} is one of {kwargs.get('values')}",
+        "relationships": f"every {column} is a {kwargs.get('field')} of {kwargs.get('to')}",
+        "unique_combination": f"one row per {tuple(kwargs.get('columns') or ())}",
+    }.get(meta.get("name", ""))
+    if said is None:  # a singular test or another generic one: its SQL says it
+        said = f"{test['name']} returns no row ({test.get('original_file_path', '')})"
+    return f"dbt test {meta.get('name', 'singular')}: {said}"
 
 
 class DbtRunConfig(dg.Config):

@@ -12,7 +12,7 @@ from orchestration.dbt import (
     relation_of,
 )
 from orchestration.evaluation import IDENTITY_QUALITY_KEY, identity_quality
-from orchestration.ingestion import ingestion_assets
+from orchestration.ingestion import ingestion_assets, landing_assets
 from orchestration.publish import build_publish_asset
 from orchestration.quality import build_gx_asset_checks, discover_suites
 from orchestration.report import build_report_asset
@@ -30,6 +30,7 @@ checked_dbt_models = [
 
 defs = dg.Definitions(
     assets=[
+        *landing_assets,
         *ingestion_assets,
         dbt_models,
         identity_quality,

@@ -9,7 +9,7 @@ from orchestration.identity_quality import (
     write_quality_table,
 )
 from orchestration.runs import RUN_LOCK
-from orchestration.settings import paths
+from orchestration.settings import asset_owners, paths
 
 IDENTITY_QUALITY_KEY = dg.AssetKey(["marts", "identity_quality"])
 
@@ -19,6 +19,8 @@ IDENTITY_QUALITY_KEY = dg.AssetKey(["marts", "identity_quality"])
     deps=[dg.AssetKey(["marts", "fan_source_records"])],
     group_name="marts",
     kinds={"duckdb"},
+    owners=asset_owners(),
+    tags={"layer": "marts"},
     required_resource_keys={RUN_LOCK},
     description=(
         f"{QUALITY_TABLE}: pairwise precision, recall and F1 of identity resolution, persons "

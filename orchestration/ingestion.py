@@ -15,7 +15,7 @@ from orchestration.contract import FILE_TYPES, LINEAGE_COLUMNS, FileType
 from orchestration.file_policy import ERROR, WARNING, FilePolicy, Finding, assess
 from orchestration.landing import SKIPPED, FileResult, discover, load_file_type
 from orchestration.runs import RUN_LOCK
-from orchestration.settings import paths
+from orchestration.settings import asset_owners, paths
 from orchestration.value_kinds import KINDS
 
 # Transient failures (the warehouse file locked by a BI tool or a dbt run in another
@@ -159,7 +159,9 @@ def build_raw_asset(
             "file_pattern": ft.file_name("YYYYMMDD"),
             "export_kind": ft.kind,
         },
-        tags={"source": ft.source},
+        tags={"source": ft.source, "layer": "raw"},
+        owners=asset_owners(),
+        deps=[landing_asset_key(ft)],
         required_resource_keys={RUN_LOCK},
         check_specs=[
             dg.AssetCheckSpec(
@@ -217,4 +219,26 @@ def build_raw_asset(
     return _raw_asset
 
 
+def landing_asset_key(ft: FileType) -> dg.AssetKey:
+    return dg.AssetKey(["landing", ft.name])
+
+
+def landing_asset(ft: FileType) -> dg.AssetSpec:
+    """The club's export files of one type: written by the club's tool, not by Grandstand
+    (an external asset, the top of the lineage)."""
+    return dg.AssetSpec(
+        key=landing_asset_key(ft),
+        group_name="landing",
+        description=(
+            f"Files {ft.source}/{ft.file_name('YYYYMMDD')} the club's {ft.source} tool drops "
+            f"in the landing folder each night ({ft.kind}; source contract: "
+            "../shared/contracts/SOURCES.md)."
+        ),
+        kinds={ft.extension},
+        tags={"source": ft.source, "layer": "landing"},
+        owners=asset_owners(),
+    )
+
+
+landing_assets: list[dg.AssetSpec] = [landing_asset(ft) for ft in FILE_TYPES]
 ingestion_assets: list[dg.AssetsDefinition] = [build_raw_asset(ft) for ft in FILE_TYPES]

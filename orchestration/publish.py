@@ -44,7 +44,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.runs import RUN_LOCK
-from orchestration.settings import connect_duckdb, paths, sql_identifier, sql_literal
+from orchestration.settings import asset_owners, connect_duckdb, paths, sql_identifier, sql_literal
 from orchestration.summary import check_results
 
 PUBLISHED_DB = "grandstand.duckdb"
@@ -409,6 +409,8 @@ def build_publish_asset(
         deps=list(dict.fromkeys([*mart_asset_keys, *gate_on])),
         group_name="publish",
         kinds={"duckdb", "parquet"},
+        owners=asset_owners(),
+        tags={"layer": "publish"},
         required_resource_keys={RUN_LOCK},
         description=(
             "Audited marts copied to published/grandstand.duckdb and published/parquet/ "

@@ -34,7 +34,7 @@ import dagster as dg
 from orchestration.dbt_docs import DOCS_FILE, generate_dbt_docs
 from orchestration.publish import MANIFEST, PUBLISH_ASSET_KEY, PUBLISHED_DB
 from orchestration.runs import RUN_LOCK
-from orchestration.settings import connect_duckdb, dbt_docs_enabled, paths
+from orchestration.settings import asset_owners, connect_duckdb, dbt_docs_enabled, paths
 
 REPORT_ASSET_KEY = dg.AssetKey(["published", "report"])
 REPORT_DIR = "report"
@@ -1107,6 +1107,8 @@ def build_report_asset(*, with_docs: bool = True) -> dg.AssetsDefinition:
         deps=[PUBLISH_ASSET_KEY],
         group_name="publish",
         kinds={"html"},
+        owners=asset_owners(),
+        tags={"layer": "publish"},
         required_resource_keys={RUN_LOCK},
         description=(
             "Static KPI report published/report/index.html (inline SVG, viewable offline) "

@@ -46,10 +46,17 @@ def landing_fingerprint() -> str:
     job=nightly_job,
     minimum_interval_seconds=300,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Starts the nightly job when export files are added or changed in the landing.",
+    description=(
+        "Starts the nightly job when export files are added or changed in the landing. Its "
+        "first evaluation takes the landing as it is as the baseline, so starting the UI "
+        "starts no run: the exports already there are the schedule's."
+    ),
 )
 def new_exports_sensor(context: dg.SensorEvaluationContext):
     fingerprint = landing_fingerprint()
+    if context.cursor is None:
+        context.update_cursor(fingerprint)
+        return dg.SkipReason("First evaluation: the landing as it is now is the baseline.")
     if fingerprint == context.cursor:
         return dg.SkipReason("No new or changed export in the landing zone.")
     context.update_cursor(fingerprint)

@@ -68,6 +68,11 @@ def project_var(name: str):
     return _project_vars()[name]
 
 
+def asset_owners() -> list[str]:
+    """Dagster owners of every Grandstand asset (the dbt var asset_owners)."""
+    return list(project_var("asset_owners"))
+
+
 def duckdb_config() -> dict[str, str]:
     """DuckDB settings of every connection Grandstand opens (GRANDSTAND_MEMORY,
     GRANDSTAND_THREADS): Python's through :func:`connect_duckdb`, GX's through its connection
