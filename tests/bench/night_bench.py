@@ -230,6 +230,12 @@ def bench_night(fans: int, scratch: Path) -> dict:
     size = sum(p.stat().st_size for p in landed_files(landing))
     scan_s, lines = raw_scan(landing)
     full = run_night(landing, home, work / "full_night.log")
+    steps = ", ".join(f"{step} {seconds:.0f} s" for step, (seconds, _) in full.steps.items())
+    print(  # a 1M-fan night takes long: its figures show before the delta night starts
+        f"   full night, {fans} fans: {full.seconds:.0f} s, peak {full.peak_bytes / GB:.2f} GB, "
+        f"published {'yes' if full.published else 'NO'} ({steps})",
+        flush=True,
+    )
     land(held, landing)
     delta = run_night(landing, home, work / "delta_night.log")
     return {
