@@ -4,6 +4,7 @@ import fcntl
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections import defaultdict
@@ -39,10 +40,11 @@ _PROJECT_SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "test
 
 
 def dbt_environment() -> dict[str, str]:
-    """Environment of every dbt call: the working DuckDB file, DuckDB's memory budget and
-    threads, no network telemetry."""
+    """Environment of every dbt call: the production target on the working DuckDB file,
+    DuckDB's memory budget and threads, no network telemetry."""
     budget = duckdb_config()
     return {
+        "DBT_TARGET": "prod",
         "GRANDSTAND_WAREHOUSE": str(paths().warehouse),
         "GRANDSTAND_MEMORY": budget["memory_limit"],
         "GRANDSTAND_THREADS": budget["threads"],
@@ -186,10 +188,17 @@ def dbt_models(
     context.log.info(f"dbt build as of {as_of or 'the newest export landed'}")
     # Unit tests check SQL logic on fixed inputs: they belong to development and CI
     # (`make test` runs them all), not to every night's data, as dbt Labs recommends.
-    args = ["build", "--exclude", "test_type:unit", "--vars", json.dumps({"as_of_date": as_of})]
+    dbt_vars = {"as_of_date": as_of, "record_history": True}
+    args = ["build", "--exclude", "test_type:unit", "--vars", json.dumps(dbt_vars)]
     invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from with_row_counts(invocation)
-    if not invocation.is_successful():
+    if invocation.is_successful():
+        # what production holds, for dev builds' --defer --state and slim CI's state:modified
+        paths().dbt_state.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(
+            invocation.target_path / "manifest.json", paths().dbt_state / "manifest.json"
+        )
+    else:
         try:
             run_results = invocation.get_artifact("run_results.json")
         except FileNotFoundError:  # dbt stopped before running anything

@@ -79,6 +79,7 @@ def generate_dbt_docs(
         env = {
             **os.environ,
             "GRANDSTAND_WAREHOUSE": str(warehouse),
+            "DBT_TARGET": "prod",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
         command = [dbt_executable or DBT_EXECUTABLE, "docs", "generate", "--static", "--quiet"]

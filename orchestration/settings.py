@@ -47,6 +47,11 @@ class Paths:
         return self.home / "published"
 
     @property
+    def dbt_state(self) -> Path:
+        """The production build's dbt manifest, which dev builds defer to (--state)."""
+        return self.home / "dbt_state"
+
+    @property
     def dagster_home(self) -> Path:
         return self.home / "dagster_home"
 

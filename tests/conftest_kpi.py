@@ -161,6 +161,7 @@ def _build(root: Path) -> KpiWarehouse:
         cwd=DBT_PROJECT_DIR,
         env={
             **os.environ,
+            "DBT_TARGET": "prod",
             "GRANDSTAND_WAREHOUSE": str(built.warehouse),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         },

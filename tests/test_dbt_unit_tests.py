@@ -33,6 +33,7 @@ def test_every_dbt_unit_test_passes(nightly, tmp_path: Path):
         cwd=DBT_PROJECT_DIR,
         env={
             **os.environ,
+            "DBT_TARGET": "prod",
             "GRANDSTAND_WAREHOUSE": str(nightly.warehouse),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         },

@@ -97,6 +97,7 @@ def run_dbt(warehouse: Path, target: Path, *args: str) -> None:
     ]
     env = {
         **os.environ,
+        "DBT_TARGET": "prod",
         "GRANDSTAND_WAREHOUSE": str(warehouse),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
@@ -140,7 +141,7 @@ def fan_warehouse(tmp_path_factory) -> FanWarehouse:
     target = root / "target"
 
     def first_vars(day: str) -> str:
-        return json.dumps({"as_of_date": day})
+        return json.dumps({"as_of_date": day, "record_history": True})
 
     # 1. Everything the fan marts need, as of an earlier date.
     run_dbt(warehouse, target, "seed")

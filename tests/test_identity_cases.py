@@ -586,7 +586,7 @@ def write_case_files(landing: Path) -> None:
 
 def dbt_run(warehouse: Path, target: Path, select: str) -> None:
     """The selected models, as of the generated data's date."""
-    run_dbt(warehouse, target, select, {"as_of_date": "2026-11-21"})
+    run_dbt(warehouse, target, select, {"as_of_date": "2026-11-21", "record_history": True})
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ def run_dbt(
     Raises with the end of dbt's output when it fails."""
     env = {
         **os.environ,
+        "DBT_TARGET": "prod",
         "GRANDSTAND_WAREHOUSE": str(warehouse),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }

@@ -87,3 +87,5 @@ select
     cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as run_id
 from changes
 cross join as_of
+-- history is written by the orchestrator's production runs only (var record_history)
+where {{ var('record_history') | string | lower }}

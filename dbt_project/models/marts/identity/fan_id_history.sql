@@ -48,3 +48,5 @@ select
 from moves
 cross join {{ ref('int_run_as_of_resolved') }} as as_of
 left join current_ids on moves.old_fan_id = current_ids.fan_id
+-- history is written by the orchestrator's production runs only (var record_history)
+where {{ var('record_history') | string | lower }}
