@@ -143,6 +143,10 @@ def test_dbt_docs_are_generated_as_one_offline_page(kpi, tmp_path):
     assert result.regenerated and docs == tmp_path / dbt_docs.DOCS_FILE
     text = docs.read_text(encoding="utf-8")
     assert "kpi_email_campaigns" in text and "kpi_match_attendance" in text
+    # the overview page (models/overview.md) and what reads the marts (models/exposures.yml)
+    assert "Where each figure lives" in text
+    assert "exposure.grandstand.kpi_report" in text
+    assert "exposure.grandstand.activation_audiences" in text
     assert not re.search(r"""<(script|link)[^>]+(src|href)=["']https?:""", text)
     assert '"send_anonymous_usage_stats": false' in text  # no tracking calls from the page
     if CHROMIUM.exists():
