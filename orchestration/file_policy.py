@@ -12,13 +12,17 @@ on the file type's raw asset) is structural, judged on the files read in this ru
   snapshot of its type (a truncated export would silently delete most of a table).
 
 Everything else worth a look is a WARNING finding: quarantined rows within the threshold,
-a missing optional column, a re-delivered duplicate. The thresholds are dbt vars
-(``dbt_project/dbt_project.yml``), the one home of the project's settings.
+a missing optional column, a re-delivered duplicate, and a tool whose newest export is older
+than its freshness window (``source_freshness_days``: a tool that stopped exporting must not
+look like a quiet night). The thresholds are dbt vars (``dbt_project/dbt_project.yml``), the
+one home of the project's settings.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from orchestration.landing import LOADED, REPLACED, FileResult
 from orchestration.settings import project_var
@@ -31,6 +35,7 @@ class FilePolicy:
     max_quarantine_rate: float
     quarantine_allowance_rows: int
     min_snapshot_row_ratio: float
+    freshness_days: dict[str, int]  # tool (source) -> days its newest export may be old
 
     @classmethod
     def from_project(cls) -> FilePolicy:
@@ -38,6 +43,7 @@ class FilePolicy:
             max_quarantine_rate=float(project_var("quality_max_quarantine_rate")),
             quarantine_allowance_rows=int(project_var("quality_quarantine_allowance_rows")),
             min_snapshot_row_ratio=float(project_var("quality_min_snapshot_row_ratio")),
+            freshness_days={k: int(v) for k, v in project_var("source_freshness_days").items()},
         )
 
 
@@ -87,3 +93,27 @@ def assess(results: list[FileResult], policy: FilePolicy) -> list[Finding]:
             findings.append(Finding(ERROR, r.source_file, reason))
         findings += [Finding(WARNING, r.source_file, w) for w in r.warnings]
     return findings
+
+
+def stale_source(
+    source: str, export_dates: Iterable[date], today: date, policy: FilePolicy
+) -> Finding | None:
+    """A WARNING when the tool's newest export in the landing is older than its freshness
+    window (or there is none), else None."""
+    window = policy.freshness_days[source]
+    newest = max(export_dates, default=None)
+    if newest is None:
+        return Finding(
+            WARNING,
+            f"{source}/",
+            f"no export of this tool in the landing (freshness window {window} days)",
+        )
+    age = (today - newest).days
+    if age <= window:
+        return None
+    return Finding(
+        WARNING,
+        f"{source}/",
+        f"no new export since {newest.isoformat()}, {age} days ago "
+        f"(freshness window {window} days)",
+    )

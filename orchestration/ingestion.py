@@ -8,11 +8,20 @@ the ``problems`` metadata, so that a whole-source outage stays visible. Database
 (e.g. the DuckDB file locked by another process) fail the step and are retried.
 """
 
+from datetime import UTC, datetime
+
 import dagster as dg
 import duckdb
 
 from orchestration.contract import FILE_TYPES, LINEAGE_COLUMNS, FileType
-from orchestration.file_policy import ERROR, WARNING, FilePolicy, Finding, assess
+from orchestration.file_policy import (
+    ERROR,
+    WARNING,
+    FilePolicy,
+    Finding,
+    assess,
+    stale_source,
+)
 from orchestration.landing import SKIPPED, FileResult, discover, load_file_type
 from orchestration.runs import RUN_LOCK
 from orchestration.settings import asset_owners, paths
@@ -209,9 +218,14 @@ def build_raw_asset(
             context.log.warning(f"ignored {f}: not a contract file name")
         if not results:
             context.log.info(f"no {ft.file_name('YYYYMMDD')} file in {p.landing / ft.source}")
-        findings = assess(results, FilePolicy.from_project())
+        policy = FilePolicy.from_project()
+        findings = assess(results, policy)
+        dates = [f.export_date for f in discover(p.landing)[0] if f.file_type.source == ft.source]
+        today = datetime.now(UTC).date()
         if not (p.landing / ft.source).is_dir():
             findings.append(Finding(WARNING, f"{ft.source}/", "no folder for this tool's exports"))
+        elif stale := stale_source(ft.source, [d for d in dates if d], today, policy):
+            findings.append(stale)
         return dg.MaterializeResult(
             metadata=_metadata(ft, results, ignored), check_results=[_policy_result(findings)]
         )

@@ -80,7 +80,8 @@ def summarize(instance: dg.DagsterInstance, run_id: str, paths: Paths) -> RunSum
                     ("warnings", summary.file_warnings),
                 ):
                     if key in metadata:
-                        found += metadata[key].value
+                        # a tool-wide finding (a stale source) comes once per file type
+                        found += [x for x in metadata[key].value if x not in found]
             outcome = _check_outcome(evaluation)
             if outcome == "passed":
                 summary.checks_passed += 1
@@ -118,6 +119,15 @@ def summarize(instance: dg.DagsterInstance, run_id: str, paths: Paths) -> RunSum
         report = paths.published / "report" / "index.html"
         summary.report = report if report.exists() else None
     return summary
+
+
+def _grouped_by_check(names: list[str]) -> list[str]:
+    """'raw/a:landing_policy', 'raw/b:landing_policy' -> 'landing_policy on raw/a, raw/b'."""
+    assets: dict[str, list[str]] = {}
+    for name in names:
+        asset, _, check = name.rpartition(":")
+        assets.setdefault(check, []).append(asset)
+    return [f"{check} on {', '.join(on)}" for check, on in assets.items()]
 
 
 def _check_outcome(evaluation: dg.AssetCheckEvaluation) -> str:
@@ -199,7 +209,7 @@ def format_summary(summary: RunSummary) -> str:
         f"{len(summary.checks_warned)} warnings",
     ]
     lines += [f"  FAILED  {name}" for name in summary.checks_failed]
-    lines += [f"  warn    {name}" for name in summary.checks_warned]
+    lines += [f"  warn    {line}" for line in _grouped_by_check(summary.checks_warned)]
     if summary.identity_quality:
         lines += ["", "Identity resolution vs truth (pairwise):"]
         lines += ["  " + line for line in format_scores(summary.identity_quality).splitlines()]

@@ -20,6 +20,7 @@ import pytest
 
 from orchestration import landing as landing_module
 from orchestration.contract import FILE_TYPES, FILE_TYPES_BY_NAME, LINEAGE_COLUMNS
+from orchestration.file_policy import WARNING, FilePolicy, stale_source
 from orchestration.landing import (
     LandingError,
     discover,
@@ -28,6 +29,7 @@ from orchestration.landing import (
     newest_export_date,
 )
 from orchestration.runs import RUN_LOCK, RunLock
+from orchestration.settings import project_var
 from orchestration.value_kinds import KINDS
 
 ORDERS = FILE_TYPES_BY_NAME["ticketing_orders"]
@@ -942,6 +944,13 @@ def test_ingestion_assets_materialize(
     orders_check = checks["raw/ticketing_orders"]  # one bad row of two: within the allowance
     assert orders_check.severity == dg.AssetCheckSeverity.WARN
     assert orders_check.metadata["stops_publish"].value == []
+    # the ticketing tool's newest export is from 2026-11-20: older than its freshness window
+    age = (datetime.now(UTC).date() - date(2026, 11, 20)).days
+    window = project_var("source_freshness_days")["ticketing"]
+    assert (
+        f"ticketing/: no new export since 2026-11-20, {age} days ago (freshness window "
+        f"{window} days)" in orders_check.metadata["warnings"].value
+    ) == (age > window)
     assert metadata["raw/email_events"]["rows_loaded"].value == 1
     assert query(home / "warehouse.duckdb", "SELECT count(*) FROM raw.ticketing_orders") == [(1,)]
 
@@ -1024,3 +1033,16 @@ def test_throughput(landing: Path, warehouse: Path, capsys: pytest.CaptureFixtur
             f"\n{rows:,} rows, {path.stat().st_size / 1e6:.0f} MB: {seconds:.1f} s "
             f"= {rows / seconds:,.0f} rows/s (process CPU {cpu:.1f} s)"
         )
+
+
+def test_a_tool_is_stale_when_its_newest_export_is_older_than_its_window():
+    policy = FilePolicy(0.01, 10, 0.5, freshness_days={"shop": 2})
+    today = date(2026, 12, 3)
+    assert stale_source("shop", [date(2026, 11, 20), date(2026, 12, 1)], today, policy) is None
+    late = stale_source("shop", [date(2026, 11, 20), date(2026, 11, 30)], today, policy)
+    assert late.severity == WARNING
+    assert str(late) == (
+        "shop/: no new export since 2026-11-30, 3 days ago (freshness window 2 days)"
+    )
+    never = stale_source("shop", [], today, policy)
+    assert str(never) == "shop/: no export of this tool in the landing (freshness window 2 days)"
