@@ -220,6 +220,8 @@ def build_raw_asset(
             context.log.info(f"no {ft.file_name('YYYYMMDD')} file in {p.landing / ft.source}")
         policy = FilePolicy.from_project()
         findings = assess(results, policy)
+        # e.g. a partial upload: worth a look, never loaded (its complete file will be)
+        findings += [Finding(WARNING, f, "not a contract file name: not loaded") for f in ignored]
         dates = [f.export_date for f in discover(p.landing)[0] if f.file_type.source == ft.source]
         today = datetime.now(UTC).date()
         if not (p.landing / ft.source).is_dir():

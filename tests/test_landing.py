@@ -932,6 +932,7 @@ def test_ingestion_assets_materialize(
     assert (orders["files_loaded"].value, orders["rows_read"].value) == (1, 2)
     assert (orders["rows_loaded"].value, orders["rows_quarantined"].value) == (1, 1)
     assert orders["ignored_files"].value == ["ticketing/orders_20261121.csv.tmp"]
+    ignored = "ticketing/orders_20261121.csv.tmp: not a contract file name: not loaded"
     [record] = orders["files"].value.records
     assert record.data["file"] == "ticketing/orders_20261120.csv"
     assert record.data["rows_quarantined"] == 1
@@ -944,6 +945,7 @@ def test_ingestion_assets_materialize(
     orders_check = checks["raw/ticketing_orders"]  # one bad row of two: within the allowance
     assert orders_check.severity == dg.AssetCheckSeverity.WARN
     assert orders_check.metadata["stops_publish"].value == []
+    assert ignored in orders_check.metadata["warnings"].value  # it reaches the run summary
     # the ticketing tool's newest export is from 2026-11-20: older than its freshness window
     age = (datetime.now(UTC).date() - date(2026, 11, 20)).days
     window = project_var("source_freshness_days")["ticketing"]
