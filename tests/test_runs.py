@@ -27,6 +27,28 @@ def _grandstand_env(home) -> dict[str, str]:
     }
 
 
+def lock_holder(home, run_id: str | None = None) -> subprocess.Popen:
+    """Another process holding the run lock of ``home`` (as run ``run_id``) for 2 minutes,
+    returned once it holds it."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path\n"
+            "from orchestration.runs import exclusive_run_lock\n"
+            "with exclusive_run_lock(Path(sys.argv[1]), sys.argv[2] or None):\n"
+            "    print('locked', flush=True); time.sleep(120)\n",
+            str(home),
+            run_id or "",
+        ],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
 def test_a_second_grandstand_run_leaves_at_once_while_one_holds_the_lock(tmp_path):
     with exclusive_run_lock(tmp_path):
         second = subprocess.run(
@@ -43,22 +65,8 @@ def test_a_second_grandstand_run_leaves_at_once_while_one_holds_the_lock(tmp_pat
 
 
 def test_the_lock_of_a_killed_holder_is_free_at_once(tmp_path):
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path\n"
-            "from orchestration.runs import exclusive_run_lock\n"
-            "with exclusive_run_lock(Path(sys.argv[1])):\n"
-            "    print('locked', flush=True); time.sleep(120)\n",
-            str(tmp_path),
-        ],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = lock_holder(tmp_path)
     try:
-        assert holder.stdout.readline().strip() == "locked"
         with (
             pytest.raises(RunInProgress, match=rf"\(pid {holder.pid}\)"),
             exclusive_run_lock(tmp_path),
@@ -140,22 +148,8 @@ def test_a_run_of_the_job_touches_nothing_while_another_run_holds_the_lock(tmp_p
     (landing / "matches_20261120.csv").write_text("match_id\nM1\n")
     monkeypatch.setenv("GRANDSTAND_HOME", str(tmp_path))
     monkeypatch.setenv("GRANDSTAND_LANDING", str(tmp_path / "landing"))
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time; from pathlib import Path\n"
-            "from orchestration.runs import exclusive_run_lock\n"
-            "with exclusive_run_lock(Path(sys.argv[1]), 'the-other-run'):\n"
-            "    print('locked', flush=True); time.sleep(120)\n",
-            str(tmp_path),
-        ],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = lock_holder(tmp_path, "the-other-run")
     try:
-        assert holder.stdout.readline().strip() == "locked"
         with dg.DagsterInstance.ephemeral() as instance:
             result = defs.resolve_job_def("nightly").execute_in_process(
                 instance=instance, raise_on_error=False
