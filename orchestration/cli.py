@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,11 +60,18 @@ def _run_nightly(output: str) -> int:
     if output != "quiet":
         print(f"Grandstand nightly run on {landing}", flush=True)
     started = time.monotonic()
-    if output == "verbose":
-        summary = _execute_nightly(terminal_fd=None)
-    else:
-        with _process_output_to(log) as terminal_fd:
-            summary = _execute_nightly(terminal_fd if output == "normal" else None)
+    try:
+        if output == "verbose":
+            summary = _execute_nightly(terminal_fd=None)
+        else:
+            with _process_output_to(log) as terminal_fd:
+                summary = _execute_nightly(terminal_fd if output == "normal" else None)
+    except Exception as e:  # before the job could start (e.g. the dbt project fails to parse)
+        with log.open("a", encoding="utf-8") as out:
+            out.write(traceback.format_exc())
+        print(f"Grandstand nightly run FAILED: {type(e).__name__}: {e}", file=sys.stderr)
+        print(f"Full log:       {log}", file=sys.stderr)
+        return 1
     from orchestration.summary import format_summary
 
     print("\n" * (output == "normal") + format_summary(summary))

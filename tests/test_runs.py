@@ -180,3 +180,24 @@ def test_an_impossible_as_of_date_is_refused_before_anything_runs(tmp_path, as_o
     assert refused.returncode == 2
     assert f"as-of date '{as_of}' is not a calendar date YYYY-MM-DD" in refused.stderr
     assert not list(tmp_path.iterdir())  # no lock, no Dagster home, no warehouse
+
+
+def test_a_run_that_fails_before_the_job_says_why_on_the_terminal(tmp_path, monkeypatch, capfd):
+    from orchestration import cli
+
+    def cannot_start(terminal_fd):
+        os.write(1, b"dbt parse output, to the log\n")  # as a child process writes it
+        raise RuntimeError("the dbt project does not parse")
+
+    (tmp_path / "landing").mkdir()
+    monkeypatch.setenv("GRANDSTAND_HOME", str(tmp_path))
+    monkeypatch.setenv("GRANDSTAND_LANDING", str(tmp_path / "landing"))
+    monkeypatch.setattr(cli, "_execute_nightly", cannot_start)
+    assert cli.main(["run"]) == 1
+    printed = capfd.readouterr()
+    assert "FAILED: RuntimeError: the dbt project does not parse" in printed.err
+    [log] = (tmp_path / "logs").glob("run-*.log")
+    assert f"Full log:       {log}" in printed.err
+    logged = log.read_text()
+    assert "dbt parse output, to the log" in logged and "Traceback" in logged
+    assert "dbt parse output" not in printed.out
