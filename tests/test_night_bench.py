@@ -77,3 +77,26 @@ def test_the_raw_scan_counts_every_line_of_every_file(tmp_path):
     (tmp_path / "b.jsonl").write_text('{"a": 1}\n{"a": 2, "b": "x,y"}\n')
     seconds, lines = raw_scan(tmp_path)
     assert lines == 5 and seconds >= 0
+
+
+def test_dbt_layers_come_from_the_nights_own_invocation(tmp_path, monkeypatch):
+    import json
+
+    from tests.bench import night_bench
+
+    def invocation(folder: str, seconds: float) -> None:
+        where = tmp_path / "target" / folder
+        where.mkdir(parents=True)
+        nodes = {"model.g.stg_a": {"original_file_path": "models/staging/shop/stg_a.sql"}}
+        (where / "manifest.json").write_text(json.dumps({"nodes": nodes}))
+        results = [
+            {"unique_id": "model.g.stg_a", "execution_time": seconds, "timing": []},
+            {"unique_id": "exposure.g.kpi_report", "execution_time": 0.0, "timing": []},
+        ]
+        (where / "run_results.json").write_text(json.dumps({"results": results}))
+
+    invocation("dbt_models-abcdef0-1111111", 2.5)  # the night's run abcdef01-...
+    invocation("dbt_models-9999999-2222222", 7.0)  # another run (a test, a dev build)
+    monkeypatch.setattr(night_bench, "DBT_PROJECT_DIR", tmp_path)
+    layers = night_bench._dbt_layers([(0.0, 0)], run_id="abcdef01-2345")
+    assert layers == {"staging": (2.5, 0)}

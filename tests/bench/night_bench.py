@@ -170,7 +170,7 @@ def run_night(landing: Path, home: Path, log: Path) -> NightRun:
             sum(end - start for start, end in spans),
             max(peak_between(samples, start, end) for start, end in spans),
         )
-    night.dbt_layers = _dbt_layers(samples, since=started)
+    night.dbt_layers = _dbt_layers(samples, run_id=summary.run_id)
     return night
 
 
@@ -191,13 +191,12 @@ def _summary(home: Path, landing: Path):
             return summarize(instance, run_id, where)
 
 
-def _dbt_layers(samples: list[tuple[float, int]], since: float) -> dict[str, tuple[float, int]]:
-    """Node seconds and peak memory per dbt layer, from the night's dbt invocation."""
-    invocations = [
-        p
-        for p in (DBT_PROJECT_DIR / "target").glob("*/run_results.json")
-        if p.stat().st_mtime >= since
-    ]
+def _dbt_layers(samples: list[tuple[float, int]], run_id: str) -> dict[str, tuple[float, int]]:
+    """Node seconds and peak memory per dbt layer, from the night's own dbt invocation
+    (dagster-dbt names its target folder after the run: dbt_models-<run id prefix>-...)."""
+    invocations = list(
+        (DBT_PROJECT_DIR / "target").glob(f"dbt_models-{run_id[:7]}-*/run_results.json")
+    )
     if not invocations:
         return {}
     results = max(invocations, key=lambda p: p.stat().st_mtime)
@@ -205,7 +204,9 @@ def _dbt_layers(samples: list[tuple[float, int]], since: float) -> dict[str, tup
     layers: dict[str, tuple[float, int]] = {}
     for result in json.loads(results.read_text())["results"]:
         uid = result["unique_id"]
-        layer = dbt_layer(uid, nodes.get(uid, {}).get("original_file_path", ""))
+        if uid not in nodes:  # an exposure: dbt build lists it, nothing runs
+            continue
+        layer = dbt_layer(uid, nodes[uid]["original_file_path"])
         execute = [t for t in result.get("timing", []) if t["name"] == "execute"]
         peak = 0
         if execute and execute[0].get("started_at"):
