@@ -44,6 +44,7 @@ def test_dbt_gets_the_budget_through_its_profile(budget):
     environment = dbt_environment()
     assert (environment["GRANDSTAND_MEMORY"], environment["GRANDSTAND_THREADS"]) == ("1GiB", "1")
     profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())
-    settings = profile["grandstand"]["outputs"]["duckdb"]["settings"]
-    assert "env_var('GRANDSTAND_MEMORY'" in settings["memory_limit"]
-    assert "env_var('GRANDSTAND_THREADS'" in settings["threads"]
+    for target in ("prod", "dev"):  # the nightly's and an analyst's
+        settings = profile["grandstand"]["outputs"][target]["settings"]
+        assert "env_var('GRANDSTAND_MEMORY'" in settings["memory_limit"]
+        assert "env_var('GRANDSTAND_THREADS'" in settings["threads"]

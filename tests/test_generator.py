@@ -1170,7 +1170,9 @@ def test_cli_and_messiness_zero(tmp_path, capsys):
         )
         == 0
     )
-    summary = json.loads(capsys.readouterr().out)
+    said = capsys.readouterr().out
+    assert said.startswith("Demo exports: 60 persons, ") and said.count("\n") == 1
+    summary = json.loads((tmp_path / "_truth" / "expected.json").read_text())
     assert summary["as_of_date"] == "2026-10-01" and summary["persons"] == 60
     landing = Landing(tmp_path)
     assert {f.encoding for f in landing.files} == {"utf-8"}
