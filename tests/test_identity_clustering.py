@@ -42,16 +42,33 @@ class FakeDbt:
 
 
 def create_profiles(con, profiles, holders=()):
-    """int_identity_profiles_grouped with (profile_id, birth_date) rows; `holders` are the
-    holder-only profiles."""
+    """int_identity_profiles_grouped with (profile_id, birth_date) rows and each profile's
+    key (its rank in id order, as the model gives it); `holders` are the holder-only
+    profiles."""
     con.execute(
         "create table int_identity_profiles_grouped"
-        " (profile_id varchar, birth_date date, is_holder_only boolean)"
+        " (profile_id varchar, birth_date date, is_holder_only boolean, profile_key bigint)"
     )
+    keys = {profile: key for key, profile in enumerate(sorted(p for p, _ in profiles))}
     con.executemany(
-        "insert into int_identity_profiles_grouped values (?, ?, ?)",
-        [(profile, born, profile in holders) for profile, born in profiles],
+        "insert into int_identity_profiles_grouped values (?, ?, ?, ?)",
+        [(profile, born, profile in holders, keys[profile]) for profile, born in profiles],
     )
+
+
+def create_cannot_links(con, cannot=()):
+    """int_identity_pairs_scored holding the cannot-link pairs (given by profile id), by key."""
+    con.execute(
+        "create table int_identity_pairs_scored"
+        " (profile_key_a bigint, profile_key_b bigint, is_cannot_link boolean)"
+    )
+    for a, b in cannot:
+        con.execute(
+            "insert into int_identity_pairs_scored select a.profile_key, b.profile_key, true"
+            " from int_identity_profiles_grouped as a, int_identity_profiles_grouped as b"
+            " where a.profile_id = ? and b.profile_id = ?",
+            [a, b],
+        )
 
 
 @pytest.fixture
@@ -67,12 +84,7 @@ def clusters():
             "insert into int_identity_links_unioned values (?, ?, 'probabilistic', ?, 'e', 2)",
             links,
         )
-        con.execute(
-            "create table int_identity_pairs_scored (profile_id_a varchar, profile_id_b varchar,"
-            " is_cannot_link boolean)"
-        )
-        if cannot:
-            con.executemany("insert into int_identity_pairs_scored values (?, ?, true)", cannot)
+        create_cannot_links(con, cannot)
         table = clustering.model(FakeDbt(con), con)
         return dict(
             zip(table["profile_id"].to_pylist(), table["cluster_id"].to_pylist(), strict=True)
@@ -156,10 +168,7 @@ def test_a_pair_linked_through_several_orders_is_explained_the_same_whatever_the
             " link_rule varchar, match_probability double, evidence varchar, priority int)"
         )
         con.executemany("insert into int_identity_links_unioned values (?, ?, ?, ?, ?, ?)", rows)
-        con.execute(
-            "create table int_identity_pairs_scored (profile_id_a varchar, profile_id_b varchar,"
-            " is_cannot_link boolean)"
-        )
+        create_cannot_links(con)
         table = clustering.model(FakeDbt(con), con)
         return table.select(["profile_id", "link_rule", "link_evidence"]).to_pylist()
 

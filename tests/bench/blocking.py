@@ -19,6 +19,7 @@ import duckdb
 BLOCKED = "intermediate.int_identity_pairs_blocked"
 STANDARDIZED = "intermediate.int_identity_records_standardized"
 SCORED = "intermediate.int_identity_pairs_scored"
+PROFILES = "intermediate.int_identity_profiles_grouped"
 FLAG_PREFIX = "blocked_by_"
 ALL_RULES = "all rules"
 
@@ -45,19 +46,21 @@ def blocking_rules(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _true_pairs(truth_relation: str) -> str:
-    """CTEs ending in `true_pairs` (profile_id_a < profile_id_b): profiles of one person."""
+    """CTEs ending in `true_pairs` (profile_key_a < profile_key_b, the keys candidate pairs
+    carry): profiles of one person."""
     return f"""
         profile_person as (
-            select distinct s.profile_id, t.person_id
+            select distinct p.profile_key, t.person_id
             from {STANDARDIZED} as s
+            inner join {PROFILES} as p on s.profile_id = p.profile_id
             inner join {truth_relation} as t
                 on s.record_type = t.record_type and s.record_id = cast(t.record_id as varchar)
         ),
         true_pairs as (
-            select distinct a.profile_id as profile_id_a, b.profile_id as profile_id_b
+            select distinct a.profile_key as profile_key_a, b.profile_key as profile_key_b
             from profile_person as a
             inner join profile_person as b
-                on a.person_id = b.person_id and a.profile_id < b.profile_id
+                on a.person_id = b.person_id and a.profile_key < b.profile_key
         )"""
 
 
@@ -87,10 +90,10 @@ def blocking_rule_report(con: duckdb.DuckDBPyConnection, truth_relation: str) ->
             select
                 p.*,
                 {flag_count} as flag_count,
-                t.profile_id_a is not null as is_true
+                t.profile_key_a is not null as is_true
             from {BLOCKED} as p
             left join true_pairs as t
-                on p.profile_id_a = t.profile_id_a and p.profile_id_b = t.profile_id_b
+                on p.profile_key_a = t.profile_key_a and p.profile_key_b = t.profile_key_b
         )
         select
             (select count(*) from true_pairs),
@@ -129,7 +132,7 @@ def vetoed_true_pairs(con: duckdb.DuckDBPyConnection, truth_relation: str) -> in
             select count(*)
             from {SCORED} as p
             inner join true_pairs as t
-                on p.profile_id_a = t.profile_id_a and p.profile_id_b = t.profile_id_b
+                on p.profile_key_a = t.profile_key_a and p.profile_key_b = t.profile_key_b
             where p.is_cannot_link
             """
         ).fetchone()[0]

@@ -7,6 +7,14 @@ with standardized as (
     select * from {{ ref('int_identity_records_standardized') }}
 ),
 
+profiles as (
+    select * from {{ ref('int_identity_profiles_grouped') }}
+),
+
+scored_pairs as (
+    select * from {{ ref('int_identity_pairs_scored') }}
+),
+
 account_profiles as (
     select
         account_id,
@@ -52,6 +60,18 @@ holder_links as (
         and holder.profile_id <> buyer.profile_id
 ),
 
+-- the scored pairs a link may come from, with their profiles' ids (pairs carry keys)
+scored_links as (
+    select
+        scored.*,
+        profile_a.profile_id as profile_id_a,
+        profile_b.profile_id as profile_id_b
+    from scored_pairs as scored
+    inner join profiles as profile_a on scored.profile_key_a = profile_a.profile_key
+    inner join profiles as profile_b on scored.profile_key_b = profile_b.profile_key
+    where scored.is_link or (scored.is_personal_mailbox_match and not scored.is_cannot_link)
+),
+
 probabilistic_links as (
     select
         profile_id_a,
@@ -60,7 +80,7 @@ probabilistic_links as (
         match_probability,
         evidence,
         2 as priority
-    from {{ ref('int_identity_pairs_scored') }}
+    from scored_links
     where is_link
 ),
 
@@ -73,7 +93,7 @@ personal_mailbox_links as (
         match_probability,
         evidence,
         2 as priority
-    from {{ ref('int_identity_pairs_scored') }}
+    from scored_links
     where is_personal_mailbox_match and not is_link and not is_cannot_link
 ),
 

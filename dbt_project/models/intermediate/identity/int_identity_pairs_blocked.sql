@@ -2,7 +2,8 @@
 -- (macros/identity_model.sql), never all pairs. One row per pair, with a flag per rule
 -- that found it (`make bench` reports each rule's pairs and the true pairs it reaches).
 -- A key shared by more than `identity_max_block_size` profiles is skipped: it identifies
--- nobody, and pairing it would explode.
+-- nobody, and pairing it would explode. Pairs are of profile keys (integers), like every
+-- candidate-pair model's.
 {%- set rules = identity_blocking_rules() %}
 with profiles as (
     select * from {{ ref('int_identity_profiles_grouped') }}
@@ -11,7 +12,7 @@ with profiles as (
 block_keys as (
     {%- for rule, parts in rules.items() %}
         select
-            profile_id,
+            profile_key,
             '{{ rule }}' as block_name,
             {{ 2 ** loop.index0 }} as rule_bit,
             {{ identity_block_key(parts) }} as block_value
@@ -47,8 +48,8 @@ kept_keys as (
 -- one aggregate per rule: grouping the pairs was most of this model's time.
 rules_shared as (
     select
-        left_keys.profile_id as profile_id_a,
-        right_keys.profile_id as profile_id_b,
+        left_keys.profile_key as profile_key_a,
+        right_keys.profile_key as profile_key_b,
         sum(left_keys.rule_bit) as rule_bits,
         count(*) as shared_block_count
     from kept_keys as left_keys
@@ -56,13 +57,13 @@ rules_shared as (
         on
             left_keys.block_name = right_keys.block_name
             and left_keys.block_value = right_keys.block_value
-            and left_keys.profile_id < right_keys.profile_id
-    group by left_keys.profile_id, right_keys.profile_id
+            and left_keys.profile_key < right_keys.profile_key
+    group by left_keys.profile_key, right_keys.profile_key
 )
 
 select
-    profile_id_a,
-    profile_id_b,
+    profile_key_a,
+    profile_key_b,
     {%- for rule in rules %}
         floor(rule_bits / {{ 2 ** loop.index0 }}) % 2 = 1 as blocked_by_{{ rule }},
     {%- endfor %}

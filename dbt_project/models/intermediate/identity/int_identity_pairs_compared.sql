@@ -23,12 +23,12 @@ profiles as (
 
 sides as (
     select
-        pairs.profile_id_a,
-        pairs.profile_id_b,
+        pairs.profile_key_a,
+        pairs.profile_key_b,
         {{ identity_pair_sides('a', 'b') }}
     from pairs
-    inner join profiles as a on pairs.profile_id_a = a.profile_id
-    inner join profiles as b on pairs.profile_id_b = b.profile_id
+    inner join profiles as a on pairs.profile_key_a = a.profile_key
+    inner join profiles as b on pairs.profile_key_b = b.profile_key
 ),
 
 compared as (
@@ -55,8 +55,8 @@ leftovers as (
 )
 
 select
-    profile_id_a,
-    profile_id_b,
+    profile_key_a,
+    profile_key_b,
     {%- for comparison in identity_comparisons() %}
         gamma_{{ comparison.name }},
     {%- endfor %}

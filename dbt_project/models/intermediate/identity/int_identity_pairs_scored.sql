@@ -60,7 +60,7 @@ field_weights as (
         prior.prior_weight
     from pairs
     cross join prior
-    inner join profiles on pairs.profile_id_a = profiles.profile_id
+    inner join profiles on pairs.profile_key_a = profiles.profile_key
     {%- for comparison in comparisons %}
         left join weights as weight_{{ comparison.name }}
             on
@@ -81,11 +81,21 @@ weighted as (
             + weight_{{ comparison.name }}
         {%- endfor %} as match_weight
     from field_weights
+),
+
+decided as (
+    select
+        *,
+        1.0 / (1.0 + power(2.0, -match_weight)) as match_probability,
+        not is_cannot_link
+        and meets_link_requirements
+        and 1.0 / (1.0 + power(2.0, -match_weight)) >= {{ var('identity_match_probability') }} as is_link
+    from weighted
 )
 
 select
-    profile_id_a,
-    profile_id_b,
+    profile_key_a,
+    profile_key_b,
     {%- for comparison in comparisons %}
         gamma_{{ comparison.name }},
     {%- endfor %}
@@ -93,11 +103,14 @@ select
     meets_link_requirements,
     is_personal_mailbox_match,
     match_weight,
-    1.0 / (1.0 + power(2.0, -match_weight)) as match_probability,
-    not is_cannot_link
-    and meets_link_requirements
-    and 1.0 / (1.0 + power(2.0, -match_weight)) >= {{ var('identity_match_probability') }} as is_link,
-    {{ dbt.concat(identity_evidence_parts(comparisons) + [
-        "case when is_cannot_link then 'CANNOT LINK: one mailbox or phone, different first names, birth dates not the same; ' else '' end"
-    ]) }} as evidence
-from weighted
+    match_probability,
+    is_link,
+    -- written only for the pairs a link may quote (int_identity_links_unioned), not for the
+    -- tens of millions of candidate pairs that never link
+    case
+        when is_link or is_personal_mailbox_match or is_cannot_link
+            then {{ dbt.concat(identity_evidence_parts(comparisons) + [
+                "case when is_cannot_link then 'CANNOT LINK: one mailbox or phone, different first names, birth dates not the same; ' else '' end"
+            ]) }}
+    end as evidence
+from decided

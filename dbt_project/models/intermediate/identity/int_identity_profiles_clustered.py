@@ -121,12 +121,13 @@ PAIR_TIE_BREAK = "link_rule, evidence"
 def model(dbt, session):
     dbt.config(materialized="table")
 
-    # Each profile is a node: its position in profile id order. Links and cannot-link pairs
-    # reach Python as pairs of nodes (integers) and are sorted on them; their ids and
-    # explanations stay in DuckDB, which spills, and only the links explaining a profile are
-    # read back (at 1M fans, the 21.5M links as Arrow strings held 3.6 GB beside DuckDB).
+    # Each profile is a node: its profile_key, its position in profile id order. Links and
+    # cannot-link pairs reach Python as pairs of nodes (integers) and are sorted on them;
+    # their ids and explanations stay in DuckDB, which spills, and only the links explaining
+    # a profile are read back (at 1M fans, the 21.5M links as Arrow strings held 3.6 GB
+    # beside DuckDB).
     profile_nodes = dbt.ref("int_identity_profiles_grouped").project(
-        "profile_id, is_holder_only, row_number() over (order by profile_id) - 1 as node"
+        "profile_id, is_holder_only, profile_key as node"
     )
     profiles = profile_nodes.order("node").to_arrow_table()
     links = dbt.ref("int_identity_links_unioned")
@@ -148,8 +149,8 @@ def model(dbt, session):
         .project("a, b")
         .to_arrow_table()
     )
-    cannot = as_nodes(dbt.ref("int_identity_pairs_scored").filter("is_cannot_link"), "true")
-    cannot = cannot.to_arrow_table()
+    cannot = dbt.ref("int_identity_pairs_scored").filter("is_cannot_link")
+    cannot = cannot.project("profile_key_a as a, profile_key_b as b").to_arrow_table()
     ids = profiles.column("profile_id")
     n = len(ids)
     a, b = column(ordered, "a"), column(ordered, "b")

@@ -7,7 +7,10 @@
 -- types the names of the people they bring. A key with more first names than
 -- identity_max_block_size is anyone's (a club's generic mailbox): a household's too.
 -- is_holder_only: every record of the profile is a ticket holder (its email, when it has
--- one, is often the buyer's).
+-- one, is often the buyer's). profile_key: the profile's rank in profile id order, the
+-- integer candidate pairs carry (joining and grouping tens of millions of pairs on
+-- 32-character ids cost 2.6 times as much at 1M fans). What a profile says of its names
+-- is computed here once, not once per candidate pair.
 {%- set household_keys = {'email': 'email_mailbox', 'phone': 'phone_e164', 'address': 'address_std'} %}
 {%- set columns = identity_pair_columns() | reject('in', ['email_is_household', 'phone_is_household', 'address_is_household', 'is_holder_only']) | list %}
 with records as (
@@ -82,7 +85,14 @@ final as (
         {% for key in household_keys -%}
             {{ key }}_households.key_value is not null as {{ key }}_is_household,
         {% endfor -%}
-        profiles.*
+        profiles.*,
+        row_number() over (order by profiles.profile_id) - 1 as profile_key,
+        {{ local_part_is_name('profiles.email_local', 'profiles.first_name_std', 'profiles.last_name_std') }}
+            as email_local_is_name,
+        {{ local_part_is_name('profiles.email_local', 'profiles.last_name_std', 'profiles.first_name_std') }}
+            as email_local_is_name_swapped,
+        {{ name_spells_mailbox('profiles.email_letters', 'profiles.first_name_std', 'profiles.last_name_std') }}
+            as name_spells_mailbox
     from profiles
     {% for key, column in household_keys.items() -%}
         left join {{ key }}_households on profiles.{{ column }} = {{ key }}_households.key_value
