@@ -69,7 +69,7 @@ scored_links as (
     from scored_pairs as scored
     inner join profiles as profile_a on scored.profile_key_a = profile_a.profile_key
     inner join profiles as profile_b on scored.profile_key_b = profile_b.profile_key
-    where scored.is_link or (scored.is_personal_mailbox_match and not scored.is_cannot_link)
+    where scored.is_link or scored.is_personal_mailbox_match
 ),
 
 probabilistic_links as (

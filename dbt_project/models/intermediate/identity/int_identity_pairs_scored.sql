@@ -83,14 +83,20 @@ weighted as (
     from field_weights
 ),
 
+probable as (
+    select
+        *,
+        1.0 / (1.0 + power(2.0, -match_weight)) as match_probability
+    from weighted
+),
+
 decided as (
     select
         *,
-        1.0 / (1.0 + power(2.0, -match_weight)) as match_probability,
         not is_cannot_link
         and meets_link_requirements
-        and 1.0 / (1.0 + power(2.0, -match_weight)) >= {{ var('identity_match_probability') }} as is_link
-    from weighted
+        and match_probability >= {{ var('identity_match_probability') }} as is_link
+    from probable
 )
 
 select

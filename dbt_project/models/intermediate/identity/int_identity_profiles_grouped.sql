@@ -8,8 +8,8 @@
 -- identity_max_block_size is anyone's (a club's generic mailbox): a household's too.
 -- is_holder_only: every record of the profile is a ticket holder (its email, when it has
 -- one, is often the buyer's). profile_key: the profile's rank in profile id order, the
--- integer candidate pairs carry (joining and grouping tens of millions of pairs on
--- 32-character ids cost 2.6 times as much at 1M fans). What a profile says of its names
+-- integer candidate pairs carry (blocking 46.9M pairs at 1M fans took 122 s on the
+-- 32-character ids, 46 s on keys). What a profile says of its names
 -- is computed here once, not once per candidate pair.
 {%- set household_keys = {'email': 'email_mailbox', 'phone': 'phone_e164', 'address': 'address_std'} %}
 {%- set columns = identity_pair_columns() | reject('in', ['email_is_household', 'phone_is_household', 'address_is_household', 'is_holder_only']) | list %}
