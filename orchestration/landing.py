@@ -326,6 +326,10 @@ def _raw_name(header: str) -> str:
     return raw_column_name(header)
 
 
+def _misshapen(width: int, found: int) -> str:
+    return f"expected {width} fields, found {found}"
+
+
 def _column_names(header: list[str]) -> list[str]:
     """The raw columns of a CSV header: a repeated name gets _2, _3, ..."""
     names: list[str] = []
@@ -539,6 +543,7 @@ def _load_file(
             loader.run()
         loader.finish()
         con.commit()
+        loader.close()
     except (OSError, UnicodeDecodeError) as e:  # the file vanished or changed under us
         con.rollback()
         loader.close()
@@ -655,6 +660,7 @@ class _NativeRead:
     skip: int
     copy: Path | None
     header: list[str]
+    misshapen: tuple[tuple[int, int, str], ...] = ()  # (line, fields, text) not loaded
 
 
 class _FileLoader:
@@ -721,17 +727,19 @@ class _FileLoader:
             names = _column_names(native.header)
             if any(_raw_name(c) not in names for c in ft.required):
                 return  # refused: the csv module quarantines its records one by one
-            why = native_csv.read_records(self.con, path, names, ft.delimiter, facts)
-            if why:
-                log.debug("%s: parsed by the csv module: %s", self.lf.source_file, why)
+            records = native_csv.read_records(self.con, path, names, ft.delimiter, facts)
+            if records.why:
+                log.debug("%s: parsed by the csv module: %s", self.lf.source_file, records.why)
                 return
+            native.misshapen = records.misshapen
             self.native = native
         finally:
             if self.native is None and copy is not None:
                 copy.unlink()
 
     def close(self) -> None:
-        """Drop what ``prepare`` left for ``run`` (also when the load failed)."""
+        """Drop what ``prepare`` left for ``run``, once the transaction is over (dropped
+        inside one that rolls back, it would come back)."""
         if self.native is not None:
             native_csv.drop(self.con)
             if self.native.copy is not None:
@@ -740,10 +748,7 @@ class _FileLoader:
 
     def run(self) -> None:
         if self.native is not None:
-            try:
-                self._load_native()
-            finally:
-                self.close()
+            self._load_native()
             return
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-db")
         try:
@@ -901,7 +906,10 @@ class _FileLoader:
         r = self.result
         names = self._header(self.native.header, 1)
         r.new_columns = _add_columns(self.con, self.ft.raw_table, names, self.table_columns)
-        (rows,) = self.con.execute(f"SELECT count(*) FROM {native_csv.RECORDS_TABLE}").fetchone()
+        for line, fields, text in self.native.misshapen:
+            r.rows_read += 1
+            self._add_quarantine(line, None, _misshapen(len(names), fields), text)
+        (rows,) = self.con.execute(f"SELECT count(*) FROM {native_csv.RECORDS_VIEW}").fetchone()
         r.rows_read += rows
         columns = ", ".join(map(sql_identifier, names))
         source = (
@@ -936,7 +944,7 @@ class _FileLoader:
         ):
             reason, column = why, None
         elif len(record) != width:
-            reason, column = f"expected {width} fields, found {len(record)}", None
+            reason, column = _misshapen(width, len(record)), None
             if end > start:  # spans several lines: likely an unbalanced quote
                 reason += (
                     f" in a record spanning lines {feed.first_line + start}-"

@@ -8,12 +8,16 @@ faster but differs from the csv module on files that are not plain RFC 4180: it 
 blank lines, trims whitespace around a quoted value, accepts fields beyond the csv
 module's size limit and stops at the first broken record. It has no line numbers either.
 
-So DuckDB reads a file only when nothing of that can happen, and proves it did: a strict
-read (any broken record raises), no whitespace next to a quote, no field beyond the csv
-module's limit, and a count of physical lines (header + records + the line breaks inside
-quoted values) equal to the file's own count, which rules out skipped blank lines. A
-record's line is then the header's line plus the lines spanned by the records before it.
-Any other file, or any doubt, goes to the csv module; tests load every case of the
+So DuckDB reads a file only when nothing of that can happen, and proves it did:
+- strict mode: any broken record raises; no whitespace next to a quote; no field beyond
+  the csv module's limit; and the count of physical lines (header + records + the line
+  breaks inside quoted values) equals the file's own count, which rules out skipped blank
+  lines. A record's line is the header's line plus the lines of the records before it.
+- line mode, for a file without any quote that strict mode refused (a record with a field
+  too many, a blank line): DuckDB reads whole lines, a record is what lies between the
+  delimiters, and the records with a wrong number of fields are handed back to be
+  quarantined as the csv path would.
+Any other file, or any doubt, goes to the csv module; tests load every CSV case of the
 bad-input corpus both ways and compare the tables.
 """
 
@@ -46,6 +50,7 @@ class ByteFacts:
 
     newlines: int  # b"\n" bytes
     has_quote: bool  # any b'"'
+    has_soh: bool  # any b"\x01" (the separator of DuckDB's line mode)
     lone_cr: bool  # a b"\r" not followed by b"\n"
     ends_with_newline: bool
 
@@ -59,7 +64,7 @@ class ByteCounter:
 
     def __init__(self) -> None:
         self.newlines = self.crs = self.crlfs = 0
-        self.has_quote = False
+        self.has_quote = self.has_soh = False
         self.last = b""
 
     def update(self, chunk: bytes) -> None:
@@ -69,11 +74,16 @@ class ByteCounter:
         self.crs += chunk.count(b"\r")
         self.crlfs += chunk.count(b"\r\n") + (self.last == b"\r" and chunk[:1] == b"\n")
         self.has_quote = self.has_quote or b'"' in chunk
+        self.has_soh = self.has_soh or b"\x01" in chunk
         self.last = chunk[-1:]
 
     def facts(self) -> ByteFacts:
         return ByteFacts(
-            self.newlines, self.has_quote, self.crs != self.crlfs, self.last in (b"\n", b"")
+            self.newlines,
+            self.has_quote,
+            self.has_soh,
+            self.crs != self.crlfs,
+            self.last in (b"\n", b""),
         )
 
 
@@ -113,57 +123,123 @@ def quote_padding(path: Path, delimiter: str) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class Records:
+    """What read_records did: ``why`` the csv module must read the file instead (None:
+    DuckDB read it), and the records of a quote-free file whose number of fields is wrong,
+    as (line, fields found, text): the loader quarantines them as the csv path does."""
+
+    why: str | None
+    misshapen: tuple[tuple[int, int, str], ...] = ()
+
+
 def read_records(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     names: list[str],
     delimiter: str,
     facts: ByteFacts,
-) -> str | None:
+) -> Records:
     """Read the records of a UTF-8 CSV file whose header is its first line into the temp
     view RECORDS_VIEW (all columns VARCHAR as written, ``_source_line``, ``_span`` = the
-    physical lines of the record). Returns None when done, or why the csv module must read
-    the file instead (nothing is left behind then). Runs outside any transaction: a failed
-    read would abort it."""
+    physical lines of the record). Nothing is left behind when the csv module must read
+    the file instead. Runs outside any transaction: a failed read would abort it."""
     if facts.lone_cr:
-        return "a carriage return that does not end a line"
+        return Records("a carriage return that does not end a line")
+    if facts.has_soh:
+        return Records("a \\x01 byte (DuckDB's line mode splits on it)")
     if facts.has_quote and quote_padding(path, delimiter):
-        return "whitespace next to a quote"
-    columns = ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names)
-    try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {RECORDS_TABLE} AS SELECT * FROM read_csv("
-            f"{sql_literal(path)}, columns = {{{columns}}}, header = true, auto_detect = false,"
-            f" delim = {sql_literal(delimiter)}, quote = '\"', escape = '\"',"
-            f" strict_mode = true, null_padding = false, ignore_errors = false,"
-            f" force_not_null = [{', '.join(map(sql_literal, names))}],"
-            f" max_line_size = {_LINE_LIMIT}, encoding = 'utf-8')"
-        )
-    except duckdb.Error as e:
+        return Records("whitespace next to a quote")
+    why, misshapen = _read_strict(con, path, names, delimiter, facts), ()
+    if why and not facts.has_quote:  # misshapen records or blank lines: read it line by line
+        try:
+            why, misshapen = _read_lines(con, path, names, delimiter, facts)
+        except duckdb.Error as e:
+            why = f"DuckDB's reader refused it: {str(e).splitlines()[0]}"
+    if why:
         drop(con)
+    return Records(why, misshapen)
+
+
+def _read_csv(path: Path, columns: dict[str, str], options: str) -> str:
+    """A read_csv call that reads every column as text, exactly as written."""
+    names = ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in columns)
+    return (
+        f"read_csv({sql_literal(path)}, columns = {{{names}}}, header = true, "
+        f"auto_detect = false, null_padding = false, ignore_errors = false, "
+        f"force_not_null = [{', '.join(map(sql_literal, columns))}], "
+        f"max_line_size = {_LINE_LIMIT}, encoding = 'utf-8', {options})"
+    )
+
+
+def _read_lines(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    names: list[str],
+    delimiter: str,
+    facts: ByteFacts,
+) -> tuple[str | None, tuple[tuple[int, int, str], ...]]:
+    """A file without any quote: each line is a record (or blank), its fields are what lies
+    between delimiters. DuckDB reads whole lines, blank ones included, so a record's line
+    is its position; records with a wrong number of fields are returned, not loaded."""
+    lines = _read_csv(
+        path,
+        {"_line": "VARCHAR"},
+        # one thread: DuckDB's parallel reader gives up on some files read this way
+        "delim = '\\x01', quote = '', escape = '', strict_mode = false, "
+        "new_line = '\\r\\n', parallel = false",
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {RECORDS_TABLE} AS "
+        f"SELECT string_split(_line, {sql_literal(delimiter)}) AS _fields, _line FROM {lines}"
+    )
+    (rows,) = con.execute(f"SELECT count(*) FROM {RECORDS_TABLE}").fetchone()
+    if 1 + rows != facts.physical_lines:
+        return "lines DuckDB did not count as the file does", ()
+    width = len(names)
+    misshapen = con.execute(
+        f"SELECT rowid + 2, len(_fields), _line FROM {RECORDS_TABLE} "
+        f"WHERE _line <> '' AND len(_fields) <> {width} ORDER BY 1"
+    ).fetchall()
+    fields = ", ".join(f"_fields[{i}] AS {sql_identifier(n)}" for i, n in enumerate(names, 1))
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {RECORDS_VIEW} AS SELECT {fields}, "
+        f"rowid + 2 AS _source_line, 1 AS _span FROM {RECORDS_TABLE} "
+        f"WHERE _line <> '' AND len(_fields) = {width}"  # the csv module skips blank lines
+    )
+    return None, tuple(misshapen)
+
+
+def _read_strict(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    names: list[str],
+    delimiter: str,
+    facts: ByteFacts,
+) -> str | None:
+    """DuckDB's strict CSV reader (any broken record raises; blank lines are skipped, which
+    the count of lines reveals), then the line of each record from the line breaks inside
+    the quoted values before it."""
+    records = _read_csv(
+        path,
+        dict.fromkeys(names, "VARCHAR"),
+        f"delim = {sql_literal(delimiter)}, quote = '\"', escape = '\"', strict_mode = true",
+    )
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {RECORDS_TABLE} AS SELECT * FROM {records}")
+    except duckdb.Error as e:
         return f"DuckDB's reader refused it: {str(e).splitlines()[0]}"
     cols = [sql_identifier(n) for n in names]
     breaks = " + ".join(f"length({c}) - length(replace({c}, chr(10), ''))" for c in cols)
-    if facts.has_quote:  # only a quoted value can hold a line break or be too long
-        rows, inner_breaks, longest = con.execute(
-            f"SELECT count(*), coalesce(sum({breaks}), 0), "
-            f"coalesce(max(greatest({', '.join(f'length({c})' for c in cols)})), 0) "
-            f"FROM {RECORDS_TABLE}"
-        ).fetchone()
-    else:
-        (rows,), inner_breaks, longest = (
-            con.execute(f"SELECT count(*) FROM {RECORDS_TABLE}").fetchone(),
-            0,
-            0,
-        )
-    why = None
+    rows, inner_breaks, longest = con.execute(
+        f"SELECT count(*), coalesce(sum({breaks}), 0), "
+        f"coalesce(max(greatest({', '.join(f'length({c})' for c in cols)})), 0) "
+        f"FROM {RECORDS_TABLE}"
+    ).fetchone()
     if longest > FIELD_LIMIT:
-        why = f"a field longer than the csv module's limit ({FIELD_LIMIT} characters)"
-    elif 1 + rows + inner_breaks != facts.physical_lines:
-        why = "blank lines (DuckDB skips them; their line numbers must count)"
-    if why:
-        drop(con)
-        return why
+        return f"a field longer than the csv module's limit ({FIELD_LIMIT} characters)"
+    if 1 + rows + inner_breaks != facts.physical_lines:
+        return "blank lines (DuckDB skips them; their line numbers must count)"
     if inner_breaks:  # a record starts after the lines of every record before it
         span = f"1 + {breaks}"
         before = "ORDER BY rowid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"

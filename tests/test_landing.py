@@ -846,14 +846,14 @@ def test_file_failing_midway_leaves_nothing_behind(
     header = f"{ORDERS_HEADER};loyalty"
     write(landing, "ticketing/orders_20261119.csv", f"{header}\n{order_line('T1')};gold\n1;2\n")
     write(landing, "ticketing/orders_20261120.csv", f"{header}\n{order_line('T2')};silver\n")
-    original = landing_module._FileLoader._flush_csv
+    original = landing_module._FileLoader._check_and_insert  # both readers call it
 
     def vanish(self, *args):
         if self.lf.source_file.endswith("19.csv"):
             raise FileNotFoundError(2, "No such file or directory")
         return original(self, *args)
 
-    monkeypatch.setattr(landing_module._FileLoader, "_flush_csv", vanish)
+    monkeypatch.setattr(landing_module._FileLoader, "_check_and_insert", vanish)
 
     failed, loaded = load_file_type(landing, warehouse, ORDERS)
 
