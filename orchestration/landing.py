@@ -45,7 +45,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from orchestration import native_csv
+from orchestration import native_csv, native_jsonl
 from orchestration.contract import (
     FILE_TYPES,
     LINEAGE_COLUMNS,
@@ -59,7 +59,7 @@ from orchestration.value_kinds import check_sql
 log = logging.getLogger("grandstand.landing")
 
 BATCH_ROWS = 100_000  # records per pyarrow batch
-NATIVE_CSV = True  # DuckDB reads the CSV files it reads as the csv module does (tests: both)
+NATIVE_READERS = True  # DuckDB reads the files it reads as the csv/json modules do (tests: both)
 MANIFEST_TABLE = "raw._file_manifest"
 QUARANTINE_TABLE = "raw._quarantine"
 MAX_ISSUES = 20  # examples of quarantine reasons kept per file in the result
@@ -653,14 +653,15 @@ _Entry = tuple[int, str | None, str, str]  # quarantine: line, column, reason, r
 
 @dataclass
 class _NativeRead:
-    """A CSV file DuckDB has read (orchestration.native_csv): the UTF-8 file it read, the
-    bytes it skipped (a BOM), the copy to delete afterwards (None: the export itself)."""
+    """A file DuckDB has read (orchestration.native_csv, native_jsonl): the UTF-8 file it
+    read, the bytes it skipped (a BOM), the copy to delete afterwards (None: the export
+    itself), and the CSV header or the JSON keys, as written."""
 
     path: Path
     skip: int
     copy: Path | None
-    header: list[str]
-    misshapen: tuple[tuple[int, int, str], ...] = ()  # (line, fields, text) not loaded
+    columns: list[str]
+    rejected: tuple[tuple[int, str, str], ...] = ()  # (line, reason, text): quarantined
 
 
 class _FileLoader:
@@ -698,13 +699,12 @@ class _FileLoader:
     # ---- entry points
 
     def prepare(self) -> None:
-        """Have DuckDB read the records of a CSV file where it reads them exactly as the csv
-        module does (see orchestration.native_csv); ``run`` then only checks and inserts.
-        Otherwise ``run`` parses the file in Python."""
-        ft, scan = self.ft, self.scan
+        """Have DuckDB read the records of a file where it reads them exactly as the csv or
+        json module does (see orchestration.native_csv and native_jsonl); ``run`` then only
+        checks and inserts. Otherwise ``run`` parses the file in Python."""
+        scan = self.scan
         if not (
-            NATIVE_CSV
-            and ft.delimiter
+            NATIVE_READERS
             and self.result.status != REFUSED
             and scan.clean
             and scan.encoding
@@ -712,6 +712,25 @@ class _FileLoader:
             and scan.newline == "\n"
         ):
             return
+        if self.ft.delimiter:
+            self._prepare_csv(self.ft.delimiter)
+        elif scan.encoding == "utf-8" and not scan.bom and scan.facts is not None:
+            records = native_jsonl.read_json_lines(
+                self.con, self.lf.path, scan.facts, _raw_name, self.ft.required
+            )
+            reasons = [(line, _json_object(text)[1], text) for line, text in records.returned]
+            objects = [line for line, reason, _ in reasons if reason is None]
+            why = records.why or (objects and f"line {objects[0]} is an object to the json module")
+            if why:
+                native_csv.drop(self.con)
+                log.debug("%s: parsed by the json module: %s", self.lf.source_file, why)
+            else:
+                rejected = tuple((line, reason or "", text) for line, reason, text in reasons)
+                self.native = _NativeRead(self.lf.path, 0, None, list(records.keys), rejected)
+
+    def _prepare_csv(self, delimiter: str) -> None:
+        ft, scan = self.ft, self.scan
+        assert scan.encoding is not None
         path, skip, copy, facts = self.lf.path, len(scan.bom), None, scan.facts
         if scan.encoding != "utf-8" or facts is None:  # UTF-16, Windows-1252: read a copy
             path, facts = native_csv.utf8_copy(path, scan.encoding, skip, self.scratch)
@@ -723,15 +742,18 @@ class _FileLoader:
                 first = f.readline().decode("utf-8")
             if not first.strip() or first.count('"') % 2:  # blank, or a header on 2+ lines
                 return
-            native.header = next(csv.reader([first], delimiter=ft.delimiter, strict=False))
-            names = _column_names(native.header)
+            native.columns = next(csv.reader([first], delimiter=delimiter, strict=False))
+            names = _column_names(native.columns)
             if any(_raw_name(c) not in names for c in ft.required):
                 return  # refused: the csv module quarantines its records one by one
-            records = native_csv.read_records(self.con, path, names, ft.delimiter, facts)
+            records = native_csv.read_records(self.con, path, names, delimiter, facts)
             if records.why:
                 log.debug("%s: parsed by the csv module: %s", self.lf.source_file, records.why)
                 return
-            native.misshapen = records.misshapen
+            native.rejected = tuple(
+                (line, _misshapen(len(names), fields), text)
+                for line, fields, text in records.misshapen
+            )
             self.native = native
         finally:
             if self.native is None and copy is not None:
@@ -748,7 +770,10 @@ class _FileLoader:
 
     def run(self) -> None:
         if self.native is not None:
-            self._load_native()
+            if self.ft.delimiter:
+                self._load_native_csv()
+            else:
+                self._load_native_jsonl()
             return
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-db")
         try:
@@ -900,16 +925,14 @@ class _FileLoader:
             if starts:
                 self._flush_csv(feed, names, flat, starts, pos)
 
-    def _load_native(self) -> None:
+    def _load_native_csv(self) -> None:
         """Check and insert the records DuckDB has read (``prepare``), in one go."""
         assert self.native is not None
         r = self.result
-        names = self._header(self.native.header, 1)
+        names = self._header(self.native.columns, 1)
         r.new_columns = _add_columns(self.con, self.ft.raw_table, names, self.table_columns)
-        for line, fields, text in self.native.misshapen:
-            r.rows_read += 1
-            self._add_quarantine(line, None, _misshapen(len(names), fields), text)
-        (rows,) = self.con.execute(f"SELECT count(*) FROM {native_csv.RECORDS_VIEW}").fetchone()
+        self._reject_native()
+        [(rows,)] = self.con.execute(f"SELECT count(*) FROM {native_csv.RECORDS_VIEW}").fetchall()
         r.rows_read += rows
         columns = ", ".join(map(sql_identifier, names))
         source = (
@@ -917,6 +940,13 @@ class _FileLoader:
             f"FROM {native_csv.RECORDS_VIEW}"
         )
         self._collect(self._check_and_insert(None, rows, names, self._native_texts, [], source))
+
+    def _reject_native(self) -> None:
+        """Quarantine the records DuckDB read but handed back, as the Python path would."""
+        assert self.native is not None
+        for line, reason, text in self.native.rejected:
+            self.result.rows_read += 1
+            self._add_quarantine(line, None, reason, text)
 
     def _native_texts(self, lines: list[int]) -> list[str]:
         """The original text of records DuckDB read, by their first line."""
@@ -1040,7 +1070,6 @@ class _FileLoader:
 
     def _load_jsonl(self) -> None:
         r = self.result
-        decode = _DECODE
         groups: dict[tuple[str, ...], _JsonGroup] = {}  # rows by their keys as written
         texts: dict[int, str] = {}  # record number -> text, for the raw text of bad values
         with open(self.lf.path, "rb") as f:
@@ -1054,14 +1083,9 @@ class _FileLoader:
                 if number in self.bad_lines:
                     self._json_reject(number, None, self.bad_lines[number], line)
                     continue
-                try:
-                    obj = decode(line)
-                except ValueError as e:
-                    self._json_reject(number, None, f"not valid JSON: {_json_error(line, e)}", line)
-                    continue
-                if type(obj) is not dict:
-                    kind = _JSON_KINDS.get(type(_DECODE_NUMBERS(line)), "a value")
-                    self._json_reject(number, None, f"not a JSON object but {kind}", line)
+                obj, why = _json_object(line)
+                if why:
+                    self._json_reject(number, None, why, line)
                     continue
                 keys = tuple(obj)
                 group = groups.get(keys)
@@ -1080,6 +1104,33 @@ class _FileLoader:
                     groups, texts = {}, {}
         if texts:
             self._flush_jsonl(groups, texts)
+        r.missing_columns = [c for c in self.kinds if c not in self.seen]
+
+    def _load_native_jsonl(self) -> None:
+        """Check and insert the objects DuckDB has read (``prepare``), in one go."""
+        assert self.native is not None
+        r = self.result
+        names = [_raw_name(key) for key in self.native.columns]
+        self._reject_native()
+        [(rows,)] = self.con.execute(f"SELECT count(*) FROM {native_csv.RECORDS_VIEW}").fetchall()
+        if rows:  # as _flush_jsonl does for a batch
+            r.rows_read += rows
+            r.extra_columns += [n for n in names if n not in self.kinds and n not in self.seen]
+            self.seen.update(names)
+            new = [n for n in names if n not in self.table_columns]
+            self.table_columns.update(new)
+            r.new_columns += new
+            columns = ", ".join(map(sql_identifier, names))
+            source = (
+                f"SELECT {columns}, _source_line, _source_line AS _record "
+                f"FROM {native_csv.RECORDS_VIEW}"
+            )
+
+            def raw_texts(lines: list[int]) -> list[str]:
+                texts = native_jsonl.line_texts(self.con, lines)
+                return [texts[line] for line in lines]
+
+            self._collect(self._check_and_insert(None, rows, names, raw_texts, new, source))
         r.missing_columns = [c for c in self.kinds if c not in self.seen]
 
     def _json_records(self, f: BinaryIO) -> Iterator[tuple[int, str]]:
@@ -1345,6 +1396,20 @@ class _JsonGroup:
                 ],
                 pa.string(),
             )
+
+
+def _json_object(line: str) -> tuple[dict[str, Any], str | None]:
+    """A JSON line decoded as an object ({} and why not, for any other line)."""
+    try:
+        obj = _DECODE(line)
+    except ValueError as e:
+        return {}, f"not valid JSON: {_json_error(line, e)}"
+    if type(obj) is not dict:
+        return (
+            {},
+            f"not a JSON object but {_JSON_KINDS.get(type(_DECODE_NUMBERS(line)), 'a value')}",
+        )
+    return obj, None
 
 
 def _json_error(line: str, error: ValueError) -> ValueError:

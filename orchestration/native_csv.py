@@ -161,14 +161,29 @@ def read_records(
     return Records(why, misshapen)
 
 
-def _read_csv(path: Path, columns: dict[str, str], options: str) -> str:
+def _read_csv(path: Path, columns: dict[str, str], options: str, header: bool = True) -> str:
     """A read_csv call that reads every column as text, exactly as written."""
     names = ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in columns)
     return (
-        f"read_csv({sql_literal(path)}, columns = {{{names}}}, header = true, "
+        f"read_csv({sql_literal(path)}, columns = {{{names}}}, header = {str(header).lower()}, "
         f"auto_detect = false, null_padding = false, ignore_errors = false, "
         f"force_not_null = [{', '.join(map(sql_literal, columns))}], "
         f"max_line_size = {_LINE_LIMIT}, encoding = 'utf-8', {options})"
+    )
+
+
+def whole_lines(path: Path, header: bool = True) -> str:
+    """A read_csv call giving each line of a UTF-8 file as ``_line`` (without its line
+    break), blank lines included, in file order: the line after the header is the row with
+    rowid 0. Only for files without a \\x01 byte (the separator it splits on) nor a lone
+    carriage return."""
+    return _read_csv(
+        path,
+        {"_line": "VARCHAR"},
+        # one thread: DuckDB's parallel reader gives up on some files read this way
+        "delim = '\\x01', quote = '', escape = '', strict_mode = false, "
+        "new_line = '\\r\\n', parallel = false",
+        header,
     )
 
 
@@ -182,18 +197,11 @@ def _read_lines(
     """A file without any quote: each line is a record (or blank), its fields are what lies
     between delimiters. DuckDB reads whole lines, blank ones included, so a record's line
     is its position; records with a wrong number of fields are returned, not loaded."""
-    lines = _read_csv(
-        path,
-        {"_line": "VARCHAR"},
-        # one thread: DuckDB's parallel reader gives up on some files read this way
-        "delim = '\\x01', quote = '', escape = '', strict_mode = false, "
-        "new_line = '\\r\\n', parallel = false",
-    )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {RECORDS_TABLE} AS "
-        f"SELECT string_split(_line, {sql_literal(delimiter)}) AS _fields, _line FROM {lines}"
+        f"CREATE OR REPLACE TEMP TABLE {RECORDS_TABLE} AS SELECT "
+        f"string_split(_line, {sql_literal(delimiter)}) AS _fields, _line FROM {whole_lines(path)}"
     )
-    (rows,) = con.execute(f"SELECT count(*) FROM {RECORDS_TABLE}").fetchone()
+    (rows,) = con.execute(f"SELECT count(*) FROM {RECORDS_TABLE}").fetchall()[0]
     if 1 + rows != facts.physical_lines:
         return "lines DuckDB did not count as the file does", ()
     width = len(names)
@@ -235,7 +243,7 @@ def _read_strict(
         f"SELECT count(*), coalesce(sum({breaks}), 0), "
         f"coalesce(max(greatest({', '.join(f'length({c})' for c in cols)})), 0) "
         f"FROM {RECORDS_TABLE}"
-    ).fetchone()
+    ).fetchall()[0]
     if longest > FIELD_LIMIT:
         return f"a field longer than the csv module's limit ({FIELD_LIMIT} characters)"
     if 1 + rows + inner_breaks != facts.physical_lines:

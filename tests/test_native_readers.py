@@ -1,10 +1,12 @@
-"""DuckDB's CSV reader (orchestration.native_csv) loads exactly what the csv module loads.
+"""DuckDB's readers (orchestration.native_csv, native_jsonl) load exactly what the csv and
+json modules load.
 
-Each CSV case of the bad-input corpus, and the cases below aimed at where the two readers
-differ, is loaded twice: once with DuckDB reading the files it may read, once with the csv
-module reading every file. The raw table, the quarantine, the manifest and what the loader
-reports must be the same, row for row. The cases below also say which reader must have
-read the file, so that a fast path that silently never runs fails too.
+Each CSV and JSON-lines case of the bad-input corpus, and the cases below aimed at where
+the readers differ, is loaded twice: once with DuckDB reading the files it may read, once
+with the csv and json modules reading every file. The raw table, the quarantine, the
+manifest and what the loader reports must be the same, row for row. The cases below also
+say which reader must have read the file, so that a fast path that silently never runs
+fails too.
 """
 
 from __future__ import annotations
@@ -15,9 +17,18 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration import landing, native_csv
+from orchestration import landing
 from orchestration.contract import FILE_TYPES_BY_NAME
-from tests.test_bad_input_corpus import CASES, Case, _file_type, _write, header, lines, one
+from tests.test_bad_input_corpus import (
+    CASES,
+    Case,
+    _file_type,
+    _write,
+    event,
+    header,
+    lines,
+    one,
+)
 from tests.test_landing import order_line as order
 
 ORDERS = FILE_TYPES_BY_NAME["ticketing_orders"]
@@ -117,11 +128,66 @@ READER_CASES: dict[str, tuple[Case, bool]] = {
 }
 
 
-def _csv_cases() -> list:
+EVENTS_FILE = "email/events_20261120.jsonl"
+
+
+def _events(text: str, counts: tuple[int, int, int]) -> Case:
+    return one(EVENTS_FILE, text, LOADED, counts)
+
+
+READER_CASES |= {
+    "JSON lines": (_events(lines(event(1), event(2, URL="https://club.fr")), (2, 2, 0)), True),
+    "JSON lines, a bad value quarantined, a blank line": (
+        _events(lines(event(1), "", event(2, date_event="31/02/2025 10:00")), (2, 1, 1)),
+        True,
+    ),
+    "JSON lines, CRLF, accents and escapes": (
+        _events(lines(event(1, campaign_name='Fête \u00e9"x"'), eol="\r\n"), (1, 1, 0)),
+        True,
+    ),
+    "JSON lines, broken lines quarantined by the json module's reasons": (
+        _events(
+            lines(event(1), event(2)[:40], "[1, 2]", event(3).replace("}", ",}"), event(4)),
+            (5, 2, 3),
+        ),
+        True,
+    ),
+    "JSON lines, nothing but broken lines": (
+        one(EVENTS_FILE, lines(event(1)[:40], "42"), "refused", (2, 0, 2)),
+        True,
+    ),
+    "JSON lines, a decimal number kept as written": (
+        _events(lines(event(1), event(2).replace('"camp_id": 42', '"camp_id": 42.50')), (2, 2, 0)),
+        False,
+    ),
+    "JSON lines, -0": (
+        _events(lines(event(1), event(2).replace('"camp_id": 42', '"camp_id": -0')), (2, 2, 0)),
+        False,
+    ),
+    "JSON lines, a trailing comma (the json module refuses it)": (
+        _events(lines(event(1), event(2).replace("}", ",}")), (2, 1, 1)),
+        True,
+    ),
+    "JSON lines, different keys": (
+        _events(lines(event(1), event(2).replace(', "tag": ""', "")), (2, 2, 0)),
+        False,
+    ),
+    "JSON lines, an object as a value": (
+        _events(lines(event(1, tag={"ab": [1, 2]})), (1, 1, 0)),
+        False,
+    ),
+    "JSON lines, a repeated key": (
+        _events(lines(event(1).replace("}", ', "id": 2}')), (1, 1, 0)),
+        False,
+    ),
+}
+
+
+def _cases() -> list:
     params = [
         pytest.param(case, None, id=f"corpus: {name}")
         for name, case in CASES.items()
-        if all(rel.lower().endswith(".csv") for run in case.runs for rel in run.files)
+        if all(rel.lower().endswith((".csv", ".jsonl")) for run in case.runs for rel in run.files)
         and case.unreadable is None
     ]
     params += [pytest.param(case, native, id=name) for name, (case, native) in READER_CASES.items()]
@@ -161,27 +227,31 @@ def _load(case: Case, home: Path) -> tuple[list, dict[str, list]]:
     return reports, tables
 
 
-@pytest.mark.parametrize(("case", "native"), _csv_cases())
-def test_duckdb_reads_what_the_csv_module_reads(
+@pytest.mark.parametrize(("case", "native"), _cases())
+def test_duckdb_reads_what_python_reads(
     case: Case, native: bool | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(landing, "NATIVE_CSV", False)
+    monkeypatch.setattr(landing, "NATIVE_READERS", False)
     expected = _load(case, tmp_path / "csv_module")
 
-    monkeypatch.setattr(landing, "NATIVE_CSV", True)
-    outcomes: list[native_csv.Records] = []
-    read_records = native_csv.read_records
+    monkeypatch.setattr(landing, "NATIVE_READERS", True)
+    loaded_by_duckdb: list[str] = []
 
-    def spy(*args, **kwargs):
-        outcomes.append(read_records(*args, **kwargs))
-        return outcomes[-1]
+    def spy(name):
+        load = getattr(landing._FileLoader, name)
 
-    monkeypatch.setattr(native_csv, "read_records", spy)
+        def loading(loader):
+            loaded_by_duckdb.append(loader.lf.source_file)
+            return load(loader)
+
+        return loading
+
+    for name in ("_load_native_csv", "_load_native_jsonl"):
+        monkeypatch.setattr(landing._FileLoader, name, spy(name))
     got = _load(case, tmp_path / "duckdb")
 
     assert got[0] == expected[0]
     for table, rows in expected[1].items():
         assert got[1][table] == rows, table
     if native is not None:
-        read_by_duckdb = [records for records in outcomes if records.why is None]
-        assert bool(read_by_duckdb) == native, outcomes
+        assert bool(loaded_by_duckdb) == native
