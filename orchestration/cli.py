@@ -36,6 +36,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         os.environ["GRANDSTAND_LANDING"] = str(Path(args.landing).resolve())
     if args.as_of:
         os.environ["GRANDSTAND_AS_OF"] = args.as_of
+    if args.full_refresh:
+        os.environ["GRANDSTAND_FULL_REFRESH"] = "1"
     from orchestration.runs import RunInProgress, exclusive_run_lock
 
     try:
@@ -207,6 +209,11 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(output="normal")
     run.add_argument(
         "--as-of", type=_as_of_date, help="as-of date YYYY-MM-DD (default: newest export date)"
+    )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental models whole (the histories are never rebuilt)",
     )
     ui = commands.add_parser("ui", help="serve the Dagster UI on this project")
     ui.add_argument("--host", default="127.0.0.1")

@@ -1,6 +1,7 @@
 """dbt as Dagster assets: every model, seed and test of dbt_project/ (tests as asset checks)."""
 
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import yaml
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -150,6 +152,67 @@ def describe_test(test: Mapping[str, Any]) -> str:
 class DbtRunConfig(dg.Config):
     as_of_date: str = ""
     """YYYY-MM-DD; empty: GRANDSTAND_AS_OF, else the newest export date landed."""
+    full_refresh: bool = False
+    """Rebuild the incremental models whole (also set by GRANDSTAND_FULL_REFRESH=1). The
+    append-only histories are never rebuilt."""
+
+
+# The fingerprint of each incremental model that the last successful build left, next to
+# its manifest in dbt_state.
+_FINGERPRINTS = "incremental_fingerprints.json"
+
+
+def incremental_fingerprints(manifest: Mapping[str, Any], project_vars: Any) -> dict[str, str]:
+    """What decides the rows of each incremental model (not the append-only histories,
+    which a full refresh never rebuilds): its SQL, every macro it calls, directly or not,
+    and the project's vars. Rows an incremental model holds were computed by an earlier
+    version: when this changes, they must all be computed again."""
+    macros = manifest.get("macros", {})
+
+    def macro_closure(names: list[str]) -> list[str]:
+        seen: set[str] = set()
+        todo = list(names)
+        while todo:
+            name = todo.pop()
+            if name not in seen and name in macros:
+                seen.add(name)
+                todo += macros[name].get("depends_on", {}).get("macros", [])
+        return sorted(seen)
+
+    shared = json.dumps(project_vars, sort_keys=True, default=str)
+    prints = {}
+    for unique_id, node in manifest.get("nodes", {}).items():
+        config = node.get("config", {})
+        if config.get("materialized") != "incremental" or config.get("full_refresh") is False:
+            continue
+        called = macro_closure(node.get("depends_on", {}).get("macros", []))
+        text = "\n".join([node.get("raw_code", ""), *(macros[m]["macro_sql"] for m in called)])
+        prints[unique_id] = hashlib.sha256(f"{shared}\n{text}".encode()).hexdigest()
+    return prints
+
+
+def _current_fingerprints(manifest_path: Path = DBT_PROJECT.manifest_path) -> dict[str, str]:
+    manifest = json.loads(manifest_path.read_text())
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    return incremental_fingerprints(manifest, project.get("vars", {}))
+
+
+def needs_full_refresh(requested: bool) -> str:
+    """Why this night rebuilds the incremental models whole ('' when it need not): asked
+    for, no fingerprint of a successful build in this home yet (a new home, or one built
+    before its models were incremental), or a model's SQL, macros or vars changed since."""
+    if requested or os.environ.get("GRANDSTAND_FULL_REFRESH", "") not in ("", "0"):
+        return "a full refresh was asked for"
+    stored = paths().dbt_state / _FINGERPRINTS
+    if not stored.exists():
+        return "no incremental build recorded in this home yet"
+    previous = json.loads(stored.read_text())
+    changed = sorted(
+        uid.split(".")[-1]
+        for uid, fingerprint in _current_fingerprints().items()
+        if previous.get(uid) != fingerprint
+    )
+    return f"changed since the last build: {', '.join(changed)}" if changed else ""
 
 
 def resolve_as_of_date(requested: str = "") -> str:
@@ -190,14 +253,21 @@ def dbt_models(
     # (`make test` runs them all), not to every night's data, as dbt Labs recommends.
     dbt_vars = {"as_of_date": as_of, "record_history": True}
     args = ["build", "--exclude", "test_type:unit", "--vars", json.dumps(dbt_vars)]
+    full_refresh = needs_full_refresh(config.full_refresh)
+    if full_refresh:
+        context.log.info(f"incremental models rebuilt whole: {full_refresh}")
+        args.append("--full-refresh")
     invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from with_row_counts(invocation)
     if invocation.is_successful():
-        # what production holds, for dev builds' --defer --state and slim CI's state:modified
+        # what production holds, for dev builds' --defer --state and slim CI's state:modified,
+        # and what its incremental models were built by
         paths().dbt_state.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(
             invocation.target_path / "manifest.json", paths().dbt_state / "manifest.json"
         )
+        built_by = _current_fingerprints(invocation.target_path / "manifest.json")
+        (paths().dbt_state / _FINGERPRINTS).write_text(json.dumps(built_by))
     else:
         try:
             run_results = invocation.get_artifact("run_results.json")

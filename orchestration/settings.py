@@ -4,6 +4,8 @@ GRANDSTAND_HOME      working area (default: <repo>/var)
 GRANDSTAND_LANDING   the club's landing folder of nightly exports (default: $HOME/landing,
                      where `grandstand generate` writes demo data) -- point it at real exports
 GRANDSTAND_AS_OF     as-of date YYYY-MM-DD of a run (default: newest export date landed)
+GRANDSTAND_FULL_REFRESH  1 to rebuild the incremental models whole (`grandstand run
+                     --full-refresh`); a night does it by itself when their SQL changed
 GRANDSTAND_DBT_DOCS  0 to skip the dbt docs page after the report (default 1: built)
 GRANDSTAND_MEMORY    DuckDB's memory budget in every step, ingestion, dbt, checks and publish
                      (default 6GB: what a 2-core / 8 GB machine can give, leaving room for

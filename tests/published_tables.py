@@ -13,6 +13,8 @@ from orchestration.publish import MANIFEST, PARQUET_LINK, PUBLISHED_DB
 RUN_STAMPED_COLUMNS = {
     "fan_state_history": ("recorded_at", "run_id"),
     "fan_id_history": ("run_id", "logged_at"),
+    # a transition is a history row read back: its id is made from the run's id
+    "fct_fan_transitions": ("transition_id", "changed_at", "run_id"),
 }
 
 

@@ -1,5 +1,11 @@
+{{ config(
+    materialized='incremental', incremental_strategy='delete+insert', unique_key='event_id',
+    pre_hook="{{ forget_replaced_loads(source('email', 'events')) }}"
+) }}
+-- incremental: a night rebuilds only the keys its loads touched (macros/incremental_staging.sql)
 with source as (
     select * from {{ source('email', 'events') }}
+    {{ only_keys_to_rebuild(source('email', 'events'), empty_as_null('id'), 'event_id') }}
 ),
 
 renamed as (
@@ -16,7 +22,8 @@ renamed as (
         {{ empty_as_null('tag') }} as tag,
         _export_date,
         _source_file,
-        _source_line
+        _source_line,
+        _loaded_at
     from source
 ),
 
@@ -37,6 +44,7 @@ select
     tag,
     _export_date,
     _source_file,
-    _source_line
+    _source_line,
+    _loaded_at
 from deduped
 where event_id is not null

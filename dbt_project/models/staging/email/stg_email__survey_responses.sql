@@ -1,5 +1,11 @@
+{{ config(
+    materialized='incremental', incremental_strategy='delete+insert', unique_key='response_id',
+    pre_hook="{{ forget_replaced_loads(source('email', 'survey_responses')) }}"
+) }}
+-- incremental: a night rebuilds only the keys its loads touched (macros/incremental_staging.sql)
 with source as (
     select * from {{ source('email', 'survey_responses') }}
+    {{ only_keys_to_rebuild(source('email', 'survey_responses'), empty_as_null('response_id'), 'response_id') }}
 ),
 
 renamed as (
@@ -14,7 +20,8 @@ renamed as (
         {{ parse_timestamp_to_utc('answered_at', 'UTC') }} as answered_at,
         _export_date,
         _source_file,
-        _source_line
+        _source_line,
+        _loaded_at
     from source
 ),
 
@@ -34,6 +41,7 @@ select
     answered_at,
     _export_date,
     _source_file,
-    _source_line
+    _source_line,
+    _loaded_at
 from deduped
 where response_id is not null

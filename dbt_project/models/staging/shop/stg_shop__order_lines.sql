@@ -1,8 +1,15 @@
+{{ config(
+    materialized='incremental', incremental_strategy='delete+insert', unique_key='order_name',
+    pre_hook="{{ forget_replaced_loads(source('shop', 'orders')) }}"
+) }}
 {#- Shopify writes one row per line item and fills the order-level fields on the first row
     of each order only. Each line gets its order's fields; an order exported again (e.g.
     refunded in a later delta) comes whole, and the newest export of the order wins. -#}
+-- incremental: a night rebuilds only the orders its loads touched, each whole
+-- (macros/incremental_staging.sql)
 with source as (
     select * from {{ source('shop', 'orders') }}
+    {{ only_keys_to_rebuild(source('shop', 'orders'), 'name', 'order_name') }}
 ),
 
 numbered as (
@@ -97,7 +104,8 @@ select
     latest_export.tags,
     latest_export._export_date,
     latest_export._source_file,
-    numbered._source_line
+    numbered._source_line,
+    numbered._loaded_at
 from latest_export
 inner join numbered
     on

@@ -1,5 +1,11 @@
+{{ config(
+    materialized='incremental', incremental_strategy='delete+insert', unique_key='scan_id',
+    pre_hook="{{ forget_replaced_loads(source('ticketing', 'access')) }}"
+) }}
+-- incremental: a night rebuilds only the keys its loads touched (macros/incremental_staging.sql)
 with source as (
     select * from {{ source('ticketing', 'access') }}
+    {{ only_keys_to_rebuild(source('ticketing', 'access'), empty_as_null('scan_id'), 'scan_id') }}
 ),
 
 renamed as (
@@ -12,7 +18,8 @@ renamed as (
         lower({{ empty_as_null('result') }}) as result,
         _export_date,
         _source_file,
-        _source_line
+        _source_line,
+        _loaded_at
     from source
 ),
 
@@ -29,6 +36,7 @@ select
     result,
     _export_date,
     _source_file,
-    _source_line
+    _source_line,
+    _loaded_at
 from deduped
 where scan_id is not null

@@ -1,5 +1,11 @@
+{{ config(
+    materialized='incremental', incremental_strategy='delete+insert', unique_key='order_id',
+    pre_hook="{{ forget_replaced_loads(source('ticketing', 'orders')) }}"
+) }}
+-- incremental: a night rebuilds only the keys its loads touched (macros/incremental_staging.sql)
 with source as (
     select * from {{ source('ticketing', 'orders') }}
+    {{ only_keys_to_rebuild(source('ticketing', 'orders'), empty_as_null('order_id'), 'order_id') }}
 ),
 
 renamed as (
@@ -26,7 +32,8 @@ renamed as (
         coalesce(upper({{ empty_as_null('currency') }}), 'EUR') as currency,
         _export_date,
         _source_file,
-        _source_line
+        _source_line,
+        _loaded_at
     from source
 ),
 
@@ -60,6 +67,7 @@ select
     currency,
     _export_date,
     _source_file,
-    _source_line
+    _source_line,
+    _loaded_at
 from deduped
 where order_id is not null

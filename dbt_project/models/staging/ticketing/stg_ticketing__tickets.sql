@@ -1,5 +1,11 @@
+{{ config(
+    materialized='incremental', incremental_strategy='delete+insert', unique_key='ticket_id',
+    pre_hook="{{ forget_replaced_loads(source('ticketing', 'tickets')) }}"
+) }}
+-- incremental: a night rebuilds only the keys its loads touched (macros/incremental_staging.sql)
 with source as (
     select * from {{ source('ticketing', 'tickets') }}
+    {{ only_keys_to_rebuild(source('ticketing', 'tickets'), empty_as_null('ticket_id'), 'ticket_id') }}
 ),
 
 renamed as (
@@ -20,7 +26,8 @@ renamed as (
         lower({{ empty_as_null('status') }}) as status,
         _export_date,
         _source_file,
-        _source_line
+        _source_line,
+        _loaded_at
     from source
 ),
 
@@ -45,6 +52,7 @@ select
     status,
     _export_date,
     _source_file,
-    _source_line
+    _source_line,
+    _loaded_at
 from deduped
 where ticket_id is not null
