@@ -155,6 +155,10 @@ def _build(root: Path) -> KpiWarehouse:
             # tests of models outside the selection (e.g. relationships to dim_fan) stay out
             "--indirect-selection",
             "cautious",
+            # unit tests are test_dbt_unit_tests' job; one of an incremental model reads the
+            # model's own columns, which a fresh warehouse does not have yet
+            "--exclude",
+            "test_type:unit",
             "--vars",
             json.dumps({"as_of_date": built.expected["as_of_date"]}),
         ],
