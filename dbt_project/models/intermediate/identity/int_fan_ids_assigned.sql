@@ -1,15 +1,28 @@
-{#- Stable fan ids. The previous run's assignment (marts.fan_source_records and
-    marts.dim_fan as they stand before this run rebuilds them) is the state:
+{#- Stable fan ids, and the registry that keeps them: this model's own table, as the previous
+    run left it, is the state (read through {{ this }}, so lineage shows it):
     - a previous id stays with the cluster that holds most of its records: on a split, the
       largest part keeps it;
     - a cluster holding several previous ids is a merge: the oldest id (earliest issued)
       survives;
     - a cluster keeping no previous id gets a new one from its smallest record key.
-    Re-running the same data therefore changes no id. Read without ref(): the state is the
-    previous run's output, not a dependency of this run. -#}
-{%- set previous_records = adapter.get_relation(database=target.database, schema='marts', identifier='fan_source_records') -%}
-{%- set previous_fans = adapter.get_relation(database=target.database, schema='marts', identifier='dim_fan') -%}
-{%- set previous_fan_columns = adapter.get_columns_in_relation(previous_fans) | map(attribute='name') | list if previous_fans is not none else [] -%}
+    Re-running the same data therefore changes no id. The registry is never rebuilt, not even
+    by --full-refresh (that would reissue every id): each run appends its assignment and a
+    post-hook drops the previous run's. Its first build in a warehouse starts from the ids the
+    marts published (fan_source_records, dim_fan), so upgrading keeps them. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    full_refresh=false,
+    on_schema_change='append_new_columns',
+    post_hook="delete from {{ this }} where assigned_in_run <> '{{ invocation_id }}'"
+) }}
+{%- if is_incremental() -%}
+    {%- set previous_records, previous_fans, previous_fan_columns = this, this, ['fan_id_issued_on'] -%}
+{%- else -%}
+    {%- set previous_records = adapter.get_relation(database=target.database, schema='marts', identifier='fan_source_records') -%}
+    {%- set previous_fans = adapter.get_relation(database=target.database, schema='marts', identifier='dim_fan') -%}
+    {%- set previous_fan_columns = adapter.get_columns_in_relation(previous_fans) | map(attribute='name') | list if previous_fans is not none else [] -%}
+{%- endif %}
 
 with as_of as (
     select as_of_date from {{ ref('int_run_as_of_resolved') }}
@@ -51,7 +64,11 @@ previous as (
 
 previous_issued as (
     {% if 'fan_id_issued_on' in previous_fan_columns %}
-        select fan_id, fan_id_issued_on from {{ previous_fans }}
+        select
+            fan_id,
+            min(fan_id_issued_on) as fan_id_issued_on
+        from {{ previous_fans }}
+        group by fan_id
     {% else %}
         select
             cast(null as {{ dbt.type_string() }}) as fan_id,
@@ -127,7 +144,8 @@ select
     records.cluster_id,
     assigned.fan_id,
     previous.previous_fan_id,
-    coalesce(assigned.fan_id_issued_on, as_of.as_of_date) as fan_id_issued_on
+    coalesce(assigned.fan_id_issued_on, as_of.as_of_date) as fan_id_issued_on,
+    cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as assigned_in_run
 from records
 inner join assigned on records.cluster_id = assigned.cluster_id
 cross join as_of
