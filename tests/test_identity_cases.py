@@ -713,7 +713,11 @@ def test_a_warehouse_from_before_the_fan_id_registry_keeps_its_published_fan_ids
         # published ids ones the rules would never issue, to see them kept
         con.execute("update marts.fan_source_records set fan_id = 'OLD-' || fan_id")
         con.execute("drop table intermediate.int_fan_ids_assigned")
-    dbt_run(warehouse, tmp_path / "target", "int_fan_ids_assigned int_identity_records_clustered fan_source_records")
+    dbt_run(
+        warehouse,
+        tmp_path / "target",
+        "int_fan_ids_assigned int_identity_records_clustered fan_source_records",
+    )
     with duckdb.connect(str(warehouse), read_only=True) as con:
         upgraded = con.execute(query).fetchall()
     assert upgraded == [(t, i, f"OLD-{f}") for t, i, f in published]
