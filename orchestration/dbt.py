@@ -215,17 +215,16 @@ def needs_full_refresh(requested: bool) -> str:
     return f"changed since the last build: {', '.join(changed)}" if changed else ""
 
 
-def resolve_as_of_date(requested: str = "") -> str:
-    from orchestration.landing import newest_export_date
-
+def requested_as_of_date(requested: str = "") -> str:
+    """The as-of date asked for (run config, else GRANDSTAND_AS_OF), checked; empty when none
+    was: dbt then takes the newest export date landed (int_run_as_of_resolved decides)."""
     chosen = requested or os.environ.get("GRANDSTAND_AS_OF", "")
-    if chosen:
-        try:
-            return parse_as_of_date(chosen)
-        except ValueError as e:
-            raise dg.Failure(description=str(e), allow_retries=False) from None
-    newest = newest_export_date(paths().landing)
-    return newest.isoformat() if newest else ""
+    if not chosen:
+        return ""
+    try:
+        return parse_as_of_date(chosen)
+    except ValueError as e:
+        raise dg.Failure(description=str(e), allow_retries=False) from None
 
 
 ensure_manifest()
@@ -247,7 +246,7 @@ def dbt_models(
     """dbt build: seeds, staging, intermediate, marts and their data tests, in dependency
     order."""
     os.environ.update(dbt_environment())
-    as_of = resolve_as_of_date(config.as_of_date)
+    as_of = requested_as_of_date(config.as_of_date)
     context.log.info(f"dbt build as of {as_of or 'the newest export landed'}")
     # Unit tests check SQL logic on fixed inputs: they belong to development and CI
     # (`make test` runs them all), not to every night's data, as dbt Labs recommends.

@@ -12,7 +12,7 @@ from orchestration.dbt import (
     relation_of,
 )
 from orchestration.evaluation import IDENTITY_QUALITY_KEY, identity_quality
-from orchestration.ingestion import ingestion_assets, landing_assets
+from orchestration.ingestion import file_manifest_asset, ingestion_assets, landing_assets
 from orchestration.publish import build_publish_asset
 from orchestration.quality import build_gx_asset_checks, discover_suites
 from orchestration.report import build_report_asset
@@ -32,6 +32,7 @@ defs = dg.Definitions(
     assets=[
         *landing_assets,
         *ingestion_assets,
+        file_manifest_asset,
         dbt_models,
         identity_quality,
         build_publish_asset(

@@ -256,5 +256,22 @@ def landing_asset(ft: FileType) -> dg.AssetSpec:
     )
 
 
+# raw._file_manifest: every ingestion asset records its files there; dbt reads it as the
+# source landing.file_manifest (its meta names this key).
+FILE_MANIFEST_ASSET_KEY = dg.AssetKey(["ingestion", "file_manifest"])
+
 landing_assets: list[dg.AssetSpec] = [landing_asset(ft) for ft in FILE_TYPES]
 ingestion_assets: list[dg.AssetsDefinition] = [build_raw_asset(ft) for ft in FILE_TYPES]
+file_manifest_asset = dg.AssetSpec(
+    key=FILE_MANIFEST_ASSET_KEY,
+    deps=[asset.key for asset in ingestion_assets],
+    group_name="raw",
+    description=(
+        "raw._file_manifest: one row per landing file the ingestion assets saw (type, export "
+        "date, sha256, rows read / loaded / quarantined, status, error), written as each "
+        "raw asset loads its files."
+    ),
+    kinds={"duckdb"},
+    tags={"layer": "raw"},
+    owners=asset_owners(),
+)

@@ -237,12 +237,6 @@ def discover(landing: Path) -> tuple[list[LandingFile], list[str]]:
     return files, ignored
 
 
-def newest_export_date(landing: Path) -> date | None:
-    """The newest export date among the contract files landed: the default as-of date."""
-    dates = [d for f in discover(landing)[0] if (d := f.export_date) is not None]
-    return max(dates, default=None)
-
-
 # ------------------------------------------------------------------------------ public
 
 

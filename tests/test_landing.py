@@ -26,7 +26,6 @@ from orchestration.landing import (
     discover,
     load_file_type,
     load_landing,
-    newest_export_date,
 )
 from orchestration.runs import RUN_LOCK, RunLock
 from orchestration.settings import project_var
@@ -870,14 +869,13 @@ def test_file_failing_midway_leaves_nothing_behind(
     assert query(warehouse, "SELECT count(*) FROM raw._quarantine") == [(0,)]
 
 
-def test_newest_export_date(landing: Path):
-    assert newest_export_date(landing) is None
+def test_discovery_lists_contract_files_only(landing: Path):
+    assert discover(landing)[0] == []
     write(landing, "ticketing/orders_20261119.csv", "")
     write(landing, "email/events_20261120.jsonl", "")
     write(landing, "email/events_20261231.jsonl.tmp", "")
     write(landing, "_truth/orders_20270101.csv", "")
 
-    assert newest_export_date(landing) == date(2026, 11, 20)
     assert [f.source_file for f in discover(landing)[0]] == [
         "ticketing/orders_20261119.csv",
         "email/events_20261120.jsonl",
