@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import datetime as dt
 import re
 import shutil
 import struct
@@ -13,9 +15,12 @@ import duckdb
 import pytest
 
 from orchestration import dbt_docs, report
+from orchestration.report import marts as report_marts
+from orchestration.report import page as page_module
 from orchestration.runs import RUN_LOCK, RunLock
 from tests.conftest_kpi import kpi_warehouse
 
+AGGREGATES = {"sum", "min", "max", "mean", "fsum"}
 CHROMIUM = Path("/usr/bin/chromium")
 needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -70,34 +75,102 @@ def png_size(png: Path) -> tuple[int, int]:
 
 def test_report_shows_every_kpi_section_from_the_published_marts(kpi, page):
     text = page.read_text(encoding="utf-8")
-    for anchor in ("sales", "attendance", "satisfaction", "email", "retention", "reach", "clv"):
+    for anchor, *_ in page_module.SECTIONS:
         assert f'id="{anchor}"' in text, anchor
-    assert text.count("<svg") >= 9
+    assert text.count("<svg") >= 12
     assert "is not in the published file" not in text
     with duckdb.connect(str(kpi.published), read_only=True) as con:
+        headline = con.execute(
+            "select figure_label, figure_value, figure_unit from marts.kpi_report_headline"
+            " order by figure_order"
+        ).fetchall()
+    assert len(headline) == 10
+    for label, value, unit in headline:  # each tile is a row of the mart, in its order
+        tile = f'<div class="tile-label">{label}</div><div class="tile-value">'
+        assert f"{tile}{report.fmt_unit(value, unit)}</div>" in text, label
+    assert f'href="{dbt_docs.DOCS_FILE}"' in text
+
+
+def test_headline_figures_agree_with_the_marts_that_define_them(kpi):
+    """kpi_report_headline reads its figures; on the generated data (nothing sold after the
+    as-of date) the season to date is the whole season so far."""
+    with duckdb.connect(str(kpi.published), read_only=True) as con:
+        figures = dict(
+            con.execute("select figure, figure_value from marts.kpi_report_headline").fetchall()
+        )
+        season_net, season_buyers = con.execute(
+            "select s.net_revenue_eur, s.buyers from marts.kpi_sales_season s"
+            " join marts.kpi_sales_season_to_date d on s.season = d.season"
+            " and s.channel = d.channel where d.is_current_season and d.channel = 'all'"
+        ).fetchone()
         nps, csat = con.execute(
             "select nps, csat_pct from marts.kpi_satisfaction"
             " where touchpoint = 'all' and period_type = 'overall'"
         ).fetchone()
-        season_net = con.execute(
-            "select net_revenue_eur from marts.kpi_sales_season"
-            " where channel = 'all' order by season desc limit 1"
-        ).fetchone()[0]
         reachable = con.execute(
             "select fans from marts.kpi_consent_reach where metric = 'reachable_by_email'"
         ).fetchone()[0]
-    assert f'<div class="tile-value">{report.fmt_num(nps, 0)}</div>' in text
-    assert f'<div class="tile-value">{report.fmt_num(csat, 0)} %</div>' in text
-    assert f'<div class="tile-value">{report.fmt_eur(season_net)}</div>' in text
-    assert f'<div class="tile-value">{report.fmt_int(reachable)}</div>' in text
-    assert f'href="{dbt_docs.DOCS_FILE}"' in text
+    assert figures["season_net_revenue"] == pytest.approx(float(season_net))
+    assert figures["season_buyers"] == season_buyers
+    assert figures["nps"] == pytest.approx(nps)
+    assert figures["csat"] == pytest.approx(csat / 100)
+    assert figures["reachable_by_email"] == reachable
+
+
+def test_the_month_still_running_is_marked_partial(kpi, page):
+    with duckdb.connect(str(kpi.published), read_only=True) as con:
+        partial = con.execute(
+            "select distinct month_start from marts.kpi_sales_monthly where not is_complete_month"
+        ).fetchall()
+    as_of = dt.date.fromisoformat(kpi.expected["as_of_date"])
+    month_end = (as_of.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(1)
+    assert partial == ([] if as_of == month_end else [(as_of.replace(day=1),)])
+    if partial:
+        assert f"{as_of:%b %Y} (to date)" in page.read_text(encoding="utf-8")
+
+
+def test_the_report_code_does_no_arithmetic_on_mart_values():
+    """Issue 12: every figure comes from a dbt model. A mart value is read as row["column"]:
+    none may be an operand of arithmetic, nor go through sum / min / max, in the report."""
+    package = Path(report.__file__).parent
+    offences = []
+    for path in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            operands = []
+            if isinstance(node, ast.BinOp) and not isinstance(node.op, ast.Mod):
+                operands = [node.left, node.right]
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", "") in AGGREGATES:
+                operands = list(node.args)
+            for operand in operands:
+                for inner in ast.walk(operand):
+                    if isinstance(inner, ast.Subscript) and isinstance(
+                        getattr(inner.slice, "value", None), str
+                    ):
+                        offences.append(f"{path.name}:{node.lineno}")
+    assert not offences, f"arithmetic on mart values at {offences}"
+
+
+def test_values_from_the_exports_are_text_on_the_page(kpi, tmp_path):
+    """A campaign named like markup is shown, never run."""
+    published = tmp_path / "grandstand.duckdb"
+    shutil.copyfile(kpi.published, published)
+    with duckdb.connect(str(published)) as con:
+        con.execute(
+            "update marts.kpi_email_campaigns set campaign_name = '<script>alert(1)</script>'"
+        )
+    text = report.build_report(published, tmp_path / "out").path.read_text(encoding="utf-8")
+    assert "<script" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
 
 def test_report_needs_no_network(page):
     text = page.read_text(encoding="utf-8")
     assert "<script" not in text
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)
-    assert "@import" not in text and "url(" not in text
+    assert "@import" not in text
+    assert not re.search(r"url\((?!#)", text)  # a chart's own gradients only
+    ids = re.findall(r' id="([^"]+)"', text)
+    assert len(ids) == len(set(ids)), "an id twice on the page: a chart would use another's"
 
 
 def test_a_published_file_without_kpi_tables_still_gives_a_page(tmp_path):
@@ -106,7 +179,7 @@ def test_a_published_file_without_kpi_tables_still_gives_a_page(tmp_path):
         con.execute("create schema marts")
     result = report.build_report(database, tmp_path / "report", docs_link=False)
     text = result.path.read_text(encoding="utf-8")
-    assert len(result.missing_tables) == 9
+    assert result.missing_tables == list(report_marts.ORDER_BY)
     assert "marts.kpi_sales_monthly is not in the published file" in text
 
 

@@ -40,6 +40,12 @@
     end
 {%- endmacro %}
 
+{#- Whether a calendar month is over by the as-of date (its last day included): the last
+    month of a report is usually partial. Portable. -#}
+{% macro is_complete_month(month_start, as_of_date) -%}
+    (cast({{ dbt.dateadd('month', 1, month_start) }} as date) <= cast({{ dbt.dateadd('day', 1, as_of_date) }} as date))
+{%- endmacro %}
+
 {#- The season ('2026-2027') a date falls in: a season starts on the first day of month
     `season_start_month` (var) and ends the day before, a year later. Portable. -#}
 {% macro season_of(date_column, years_back=0) -%}

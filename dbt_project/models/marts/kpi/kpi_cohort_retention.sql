@@ -100,8 +100,7 @@ select
     cast(grid.cohort_size - coalesce(activity.fans_buying_in_churn_window, 0) as integer) as churned_fans,
     cast(1.0 * (grid.cohort_size - coalesce(activity.fans_buying_in_churn_window, 0)) / grid.cohort_size as double)
         as churn_rate,
-    cast({{ dbt.dateadd('month', 1, 'grid.activity_month') }} as date) <= cast({{ dbt.dateadd('day', 1, 'grid.as_of_date') }} as date)
-        as is_complete_month
+    {{ is_complete_month('grid.activity_month', 'grid.as_of_date') }} as is_complete_month
 from grid
 left join activity
     on
