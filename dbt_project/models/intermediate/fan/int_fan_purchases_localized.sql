@@ -1,11 +1,7 @@
--- Every purchase of a known fan up to the as-of date, with its local moment (Europe/Paris
--- weekday and hour) and its detailed channel: the ticketing sales channel (web, app,
--- box_office, partner) or shop.
-with as_of as (
-    select as_of_date from {{ ref('int_run_as_of_resolved') }}
-),
-
-purchases as (
+-- Every purchase of a known fan up to the as-of date (int_purchases_unioned makes the
+-- cut), with its local moment (Europe/Paris weekday and hour) and its detailed channel:
+-- the ticketing sales channel (web, app, box_office, partner) or shop.
+with purchases as (
     select * from {{ ref('int_purchases_unioned') }}
 ),
 
@@ -33,12 +29,9 @@ localized as (
         end as sales_channel,
         {{ utc_to_local_timestamp('purchases.purchased_at') }} as purchased_at_local
     from purchases
-    cross join as_of
     left join ticket_orders
         on purchases.channel = 'ticketing' and purchases.purchase_id = ticket_orders.order_id
-    where
-        purchases.fan_id is not null
-        and purchases.purchase_date <= as_of.as_of_date
+    where purchases.fan_id is not null
 )
 
 select

@@ -85,7 +85,6 @@ purchase_activity as (
         purchases.is_counted
         and purchases.fan_id is not null
         and purchases.purchase_date > as_of.window_start
-        and purchases.purchase_date <= as_of.as_of_date
     group by purchases.fan_id
 ),
 

@@ -12,7 +12,6 @@ purchases as (
     where
         purchases.is_counted
         and purchases.fan_id is not null
-        and purchases.purchase_date <= as_of.as_of_date
         and purchases.purchase_date > {{ dbt.dateadd('month', -1 * var('rfm_window_months'), 'as_of.as_of_date') }}
 ),
 

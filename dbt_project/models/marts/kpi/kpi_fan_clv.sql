@@ -16,7 +16,7 @@ purchases as (
         as_of.as_of_date
     from {{ ref('int_purchases_sequenced') }} as purchases
     cross join as_of
-    where purchases.fan_id is not null and purchases.purchase_date <= as_of.as_of_date
+    where purchases.fan_id is not null
 ),
 
 per_fan as (
