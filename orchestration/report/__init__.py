@@ -31,7 +31,7 @@ from orchestration.dbt_docs import DOCS_FILE, generate_dbt_docs
 from orchestration.publish import MANIFEST, PUBLISH_ASSET_KEY, PUBLISHED_DB
 from orchestration.report import marts as report_marts
 from orchestration.report.format import fmt_eur, fmt_int, fmt_num, fmt_pct, fmt_unit
-from orchestration.report.page import render
+from orchestration.report.page import as_of_date, render
 from orchestration.runs import RUN_LOCK
 from orchestration.settings import asset_owners, dbt_docs_enabled, paths
 
@@ -76,16 +76,15 @@ def build_report(
         raise FileNotFoundError(f"published file {published_db} does not exist: publish first")
     manifest_path = published_db.with_name(MANIFEST)
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    marts = report_marts.load(published_db)
+    marts = report_marts.load(published_db, manifest.get("checks"))
     page = render(marts, manifest, title=title, docs_file=DOCS_FILE if docs_link else None)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / REPORT_FILE
     _write_atomic(target, page)
-    headline = marts.rows("kpi_report_headline")
     return ReportResult(
         path=target,
-        as_of=headline[0]["as_of_date"].isoformat() if headline else manifest.get("as_of"),
+        as_of=as_of_date(marts, manifest),
         sections=[t for t in report_marts.ORDER_BY if t not in marts.missing],
         missing_tables=marts.missing,
         duration_s=time.perf_counter() - started,

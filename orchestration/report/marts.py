@@ -41,6 +41,7 @@ class Marts:
 
     tables: dict[str, list[Row]] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    checks: dict[str, Any] = field(default_factory=dict)  # the run's, from the publish manifest
 
     def rows(self, table: str, **equal: Any) -> list[Row]:
         """The rows of ``table`` whose columns equal the given values."""
@@ -51,8 +52,8 @@ class Marts:
         ]
 
 
-def load(database: Path) -> Marts:
-    marts = Marts()
+def load(database: Path, checks: dict[str, Any] | None = None) -> Marts:
+    marts = Marts(checks=dict(checks or {}))
     with connect_duckdb(database, read_only=True) as con:
         con.execute("SET enable_progress_bar = false")
         present = {

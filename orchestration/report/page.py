@@ -633,7 +633,8 @@ def _clv(marts: Marts) -> list[Block]:
     ]
 
 
-def _quality(marts: Marts, checks: dict[str, Any]) -> list[Block]:
+def _quality(marts: Marts) -> list[Block]:
+    checks = marts.checks
     blocks = [
         Block(
             table=Table(
@@ -767,13 +768,13 @@ SECTIONS: Sequence[tuple[str, str, str, Sequence[str], Callable[..., list[Block]
 )
 
 
-def sections(marts: Marts, checks: dict[str, Any]) -> list[Section]:
+def sections(marts: Marts) -> list[Section]:
     built = []
     for anchor, title, definition, tables, builder in SECTIONS:
         section = Section(anchor, title, definition, tables)
         section.missing = [t for t in tables if t in marts.missing]
         if not section.missing:
-            section.blocks = builder(marts, checks) if builder is _quality else builder(marts)
+            section.blocks = builder(marts)
         built.append(section)
     return built
 
@@ -787,15 +788,21 @@ _TEMPLATES = jinja2.Environment(
 )
 
 
-def render(marts: Marts, manifest: dict[str, Any], *, title: str, docs_file: str | None) -> str:
+def as_of_date(marts: Marts, manifest: dict[str, Any]) -> str | None:
+    """The run's as-of date as the marts carry it (int_run_as_of_resolved), else as the
+    publish manifest recorded it."""
     headline = marts.rows("kpi_report_headline")
+    return headline[0]["as_of_date"].isoformat() if headline else manifest.get("as_of")
+
+
+def render(marts: Marts, manifest: dict[str, Any], *, title: str, docs_file: str | None) -> str:
     return _TEMPLATES.get_template("report.html.j2").render(
         title=title,
-        as_of=headline[0]["as_of_date"].isoformat() if headline else manifest.get("as_of"),
+        as_of=as_of_date(marts, manifest),
         published_at=manifest.get("published_at", ""),
         run_id=manifest.get("run_id", ""),
         docs_file=docs_file,
         tiles=_headline(marts),
         headline_missing="kpi_report_headline" in marts.missing,
-        sections=sections(marts, manifest.get("checks", {})),
+        sections=sections(marts),
     )

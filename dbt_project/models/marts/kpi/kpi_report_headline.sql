@@ -90,35 +90,26 @@ reach as (
 ),
 
 figures as (
-    select
-        1 as figure_order,
-        'season_net_revenue' as figure,
-        'Net revenue, season to date' as figure_label,
-        cast(season_to_date.net_revenue_eur as double) as figure_value,
-        'eur' as figure_unit,
-        {{ dbt.concat(["'season '", 'season_to_date.season', "' to date'"]) }} as basis,
-        cast(null as integer) as sample_size,
-        cast(null as {{ dbt.type_string() }}) as sample_label,
-        cast(null as double) as share_of_sample,
-        cast(season_to_date.last_season_net_revenue_eur as double) as comparison_value,
-        {{ dbt.concat(['season_to_date.last_season', "' to '", 'cast(season_to_date.last_season_cut_off_date as ' ~ dbt.type_string() ~ ')']) }}
-            as comparison_basis
-    from season_to_date
-    union all
-    select
-        2 as figure_order,
-        'season_buyers' as figure,
-        'Buyers, season to date' as figure_label,
-        cast(season_to_date.buyers as double) as figure_value,
-        'fans' as figure_unit,
-        {{ dbt.concat(["'season '", 'season_to_date.season', "' to date'"]) }} as basis,
-        cast(null as integer) as sample_size,
-        cast(null as {{ dbt.type_string() }}) as sample_label,
-        cast(null as double) as share_of_sample,
-        cast(season_to_date.last_season_buyers as double) as comparison_value,
-        {{ dbt.concat(['season_to_date.last_season', "' to '", 'cast(season_to_date.last_season_cut_off_date as ' ~ dbt.type_string() ~ ')']) }}
-            as comparison_basis
-    from season_to_date
+    {%- for figure, label, column, unit in [
+        ('season_net_revenue', 'Net revenue, season to date', 'net_revenue_eur', 'eur'),
+        ('season_buyers', 'Buyers, season to date', 'buyers', 'fans'),
+    ] %}
+        select
+            {{ loop.index }} as figure_order,
+            '{{ figure }}' as figure,
+            '{{ label }}' as figure_label,
+            cast(season_to_date.{{ column }} as double) as figure_value,
+            '{{ unit }}' as figure_unit,
+            {{ dbt.concat(["'season '", 'season_to_date.season', "' to date'"]) }} as basis,
+            cast(null as integer) as sample_size,
+            cast(null as {{ dbt.type_string() }}) as sample_label,
+            cast(null as double) as share_of_sample,
+            cast(season_to_date.last_season_{{ column }} as double) as comparison_value,
+            {{ dbt.concat(['season_to_date.last_season', "' to '", 'cast(season_to_date.last_season_cut_off_date as ' ~ dbt.type_string() ~ ')']) }}
+                as comparison_basis
+        from season_to_date
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
     union all
     select
         3 as figure_order,
