@@ -5,7 +5,9 @@
     first and last names already aligned when a record swaps them). -#}
 
 {#- Comparisons: per field, graded levels, best first; the first condition that holds gives
-    the level. A pair missing the value on either side gets level -1 (no evidence). `tf`
+    the level. A pair missing the value on either side gets level -1 (no evidence).
+    `pair_columns`: the profile columns (int_identity_records_standardized) its conditions
+    read, `<column>_l` / `<column>_r`. `tf`
     names the column whose value frequency adjusts the top level's weight (sharing a rare
     surname is stronger evidence than sharing "martin"); `tf_columns`, where the value is
     counted: a name's frequency is counted in both name fields, so that "girard" typed as
@@ -35,6 +37,7 @@
     {%- set house_number_alike = within_one_typo('house_number_l', 'house_number_r') -%}
     {{ return([
         {'name': 'email', 'column': 'email_mailbox', 'tf': true,
+         'pair_columns': ['email_mailbox', 'email_local', 'email_letters'],
          'missing': 'email_mailbox_l is null or email_mailbox_r is null or case'
             ~ ' when email_local_l = email_local_r and email_mailbox_l <> email_mailbox_r then not '
             ~ within_one_typo('email_mailbox_l', 'email_mailbox_r')
@@ -46,12 +49,13 @@
             [1, 'same local part, other domain', 'email_local_l = email_local_r'],
             [0, 'different', 'true'],
         ]},
-        {'name': 'phone', 'column': 'phone_e164', 'tf': false, 'levels': [
+        {'name': 'phone', 'column': 'phone_e164', 'tf': false, 'pair_columns': ['phone_e164'], 'levels': [
             [2, 'same number', 'phone_e164_l = phone_e164_r'],
             [1, 'one digit apart', edit_distance('phone_e164_l', 'phone_e164_r') ~ ' <= 1'],
             [0, 'different', 'true'],
         ]},
-        {'name': 'first_name', 'column': 'first_name_std', 'tf': true, 'tf_columns': ['first_name_std', 'last_name_std'], 'levels': [
+        {'name': 'first_name', 'column': 'first_name_std', 'tf': true, 'tf_columns': ['first_name_std', 'last_name_std'],
+         'pair_columns': ['first_name_std', 'name_sorted'], 'levels': [
             [4, 'same first name', 'first_name_std_l = first_name_std_r or name_sorted_l = name_sorted_r'],
             [3, 'nickname of each other', 'is_nickname_pair'],
             [2, 'similar (Jaro-Winkler >= ' ~ strong ~ ')', 'not is_gendered_pair and '
@@ -62,13 +66,15 @@
                 ~ ' or ' ~ dbt.position('first_name_std_r', 'first_name_std_l') ~ ' = 1)'],
             [0, 'different (masculine and feminine forms of a name too: Jean / Jeanne)', 'true'],
         ]},
-        {'name': 'last_name', 'column': 'last_name_std', 'tf': true, 'tf_columns': ['first_name_std', 'last_name_std'], 'levels': [
+        {'name': 'last_name', 'column': 'last_name_std', 'tf': true, 'tf_columns': ['first_name_std', 'last_name_std'],
+         'pair_columns': ['last_name_std', 'name_sorted'], 'levels': [
             [3, 'same surname', 'last_name_std_l = last_name_std_r or name_sorted_l = name_sorted_r'],
             [2, 'similar (Jaro-Winkler >= ' ~ strong ~ ')', name_similarity('last_name_std_l', 'last_name_std_r') ~ ' >= ' ~ strong],
             [1, 'close (Jaro-Winkler >= ' ~ weak ~ ')', name_similarity('last_name_std_l', 'last_name_std_r') ~ ' >= ' ~ weak],
             [0, 'different', 'true'],
         ]},
-        {'name': 'birth_date', 'column': 'birth_date_text', 'tf': false, 'levels': [
+        {'name': 'birth_date', 'column': 'birth_date_text', 'tf': false,
+         'pair_columns': ['birth_date_text', 'birth_date_swapped'], 'levels': [
             [3, 'same date', 'birth_date_text_l = birth_date_text_r'],
             [2, 'one typo apart or day and month swapped', within_one_typo('birth_date_text_l', 'birth_date_text_r')
                 ~ ' or birth_date_swapped_l = birth_date_text_r'],
@@ -77,6 +83,7 @@
             [0, 'different', 'true'],
         ]},
         {'name': 'location', 'tf': false,
+         'pair_columns': ['address_std', 'address_sorted', 'postal_code_std', 'city_std', 'house_number'],
          'missing': 'coalesce(address_std_l, postal_code_std_l, city_std_l) is null or coalesce(address_std_r, postal_code_std_r, city_std_r) is null',
          'levels': [
             [5, 'same street address (its words in any order)', 'address_sorted_l = address_sorted_r'],
@@ -140,11 +147,24 @@
     end
 {%- endmacro %}
 
-{#- Profile columns each pair carries for its comparisons, on both sides. -#}
-{% macro identity_pair_columns() -%}
-    {{ return(['email_mailbox', 'email_local', 'email_letters', 'phone_e164', 'first_name_std', 'last_name_std', 'name_sorted',
-               'birth_date_text', 'birth_date_swapped', 'postal_code_std', 'city_std', 'address_std', 'address_sorted', 'house_number',
+{#- Profile columns the link rules below read on both sides of a pair (the cannot-link
+    rule, identity_link_requirements, identity_personal_mailbox_rule). -#}
+{% macro identity_rule_columns() -%}
+    {{ return(['first_name_std', 'last_name_std', 'name_sorted',
                'email_is_household', 'phone_is_household', 'address_is_household', 'is_holder_only']) }}
+{%- endmacro %}
+
+{#- Profile columns each pair carries, on both sides: the rules' and every comparison's
+    `pair_columns` (a comparison on a column of int_identity_records_standardized brings it
+    along: declaring the comparison is the one edit). -#}
+{% macro identity_pair_columns() -%}
+    {%- set columns = identity_rule_columns() -%}
+    {%- for comparison in identity_comparisons() -%}
+        {%- for column in comparison.pair_columns if column not in columns -%}
+            {%- do columns.append(column) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(columns) }}
 {%- endmacro %}
 
 {#- `left`/`right` profile relations joined as one pair row: `<column>_l`, `<column>_r`, with

@@ -16,11 +16,15 @@ IDENTITY_MODELS = "+fan_source_records"
 
 
 def run_dbt(
-    warehouse: Path, target: Path, select: str = IDENTITY_MODELS, dbt_vars: dict | None = None
+    warehouse: Path,
+    target: Path,
+    select: str = IDENTITY_MODELS,
+    dbt_vars: dict | None = None,
+    project: Path = DBT_PROJECT_DIR,
 ) -> float:
-    """Build the `select`ed models and their seeds (no data tests) in `warehouse` (compiled
-    files in `target`); returns the wall seconds of the dbt process (parse included).
-    Raises with the end of dbt's output when it fails."""
+    """Build the `select`ed models and their seeds (no data tests) of the dbt `project` in
+    `warehouse` (compiled files in `target`); returns the wall seconds of the dbt process
+    (parse included). Raises with the end of dbt's output when it fails."""
     env = {
         **os.environ,
         "DBT_TARGET": "prod",
@@ -36,13 +40,13 @@ def run_dbt(
         "test_type:data",
         "test_type:unit",
         "--profiles-dir",
-        str(DBT_PROJECT_DIR),
+        str(project),
         "--target-path",
         str(target),
         *(["--vars", json.dumps(dbt_vars)] if dbt_vars else []),
     ]
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"dbt failed on {warehouse}:\n{done.stdout[-4000:]}")
     return time.perf_counter() - started

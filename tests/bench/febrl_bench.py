@@ -20,6 +20,7 @@ import duckdb
 
 from orchestration.identity_quality import TRUTH_FILE, PairwiseScores
 from orchestration.landing import load_landing
+from orchestration.settings import DBT_PROJECT_DIR
 from tests.bench.blocking import (
     blocking_rule_report,
     format_blocking_report,
@@ -50,8 +51,9 @@ class OurFebrlRun:
     wrong_vetoes: int
 
 
-def grandstand_on_febrl(dataset: str, work: Path) -> OurFebrlRun:
-    """Render `dataset` under `work`, load it, build the identity models, score them."""
+def grandstand_on_febrl(dataset: str, work: Path, project: Path = DBT_PROJECT_DIR) -> OurFebrlRun:
+    """Render `dataset` under `work`, load it, build the identity models of the dbt `project`,
+    score them."""
     landing, warehouse, target = work / "landing", work / "warehouse.duckdb", work / "target"
     records = render_febrl(dataset, landing)
     landing_log = logging.getLogger("grandstand.landing")
@@ -66,7 +68,7 @@ def grandstand_on_febrl(dataset: str, work: Path) -> OurFebrlRun:
             f"{dataset}: {report.rows_loaded} of {records} orders loaded, "
             f"{report.rows_quarantined} quarantined, problems {report.problems}"
         )
-    seconds = run_dbt(warehouse, target)
+    seconds = run_dbt(warehouse, target, project=project)
     truth = truth_relation(landing / TRUTH_FILE)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         scores = febrl_scores(con, "marts.fan_source_records", landing)

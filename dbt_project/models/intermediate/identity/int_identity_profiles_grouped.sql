@@ -20,7 +20,7 @@ with records as (
 profiles as (
     select
         profile_id,
-        {%- for column in columns + ['birth_date'] %}
+        {%- for column in (columns + ['birth_date']) | unique %}
             min({{ column }}) as {{ column }},
         {%- endfor %}
         min(case when record_type = 'ticket_holder' then 1 else 0 end) = 1 as is_holder_only,
