@@ -26,7 +26,7 @@ from typing import Any
 import dagster as dg
 import yaml
 
-from orchestration import gx_duckdb
+from orchestration import data_docs, gx_duckdb
 from orchestration.settings import EXPECTATIONS_DIR, paths, project_var
 
 LAYERS = ("raw", "staging", "intermediate", "marts")
@@ -342,10 +342,15 @@ class SuiteResult:
 
 
 def run_suite(
-    suite_path: Path, warehouse_path: Path, *, sample_size: int = DEFAULT_SAMPLE_SIZE
+    suite_path: Path,
+    warehouse_path: Path,
+    *,
+    sample_size: int = DEFAULT_SAMPLE_SIZE,
+    docs_run_id: str | None = None,
 ) -> SuiteResult:
     """Validate one suite file against the DuckDB file, in SQL, holding the file read-only
-    only for the time of the validation."""
+    only for the time of the validation. With ``docs_run_id``, GX's Data Docs page of the
+    validation is written beside the warehouse for that run (:mod:`orchestration.data_docs`)."""
     started = time.perf_counter()
     suite = load_suite(Path(suite_path))
     warehouse_path = Path(warehouse_path)
@@ -399,6 +404,8 @@ def run_suite(
                     rows = ((detailed.result or {}).get("details") or {}).get("unexpected_rows")
                     sample_rows = list(rows or [])[:sample_size]
                 outcomes[index] = _outcome(spec, res, sample_rows, sample_size)
+        if docs_run_id is not None:
+            _write_data_docs(suite, validation, warehouse_path, docs_run_id)
     except Exception as e:  # the file is locked by a writer, DuckDB version mismatch, ...
         log.exception("validation of %s failed", suite.path)
         return failed(f"{type(e).__name__}: {_first_line(e)}")
@@ -422,6 +429,21 @@ def run_suite(
         results=results,
         duration_s=time.perf_counter() - started,
     )
+
+
+def _write_data_docs(suite: SuiteSpec, validation: Any, warehouse_path: Path, run_id: str) -> None:
+    """The suite's Data Docs page; a page that cannot be drawn is said, not a failed check."""
+    try:
+        data_docs.write_suite_page(
+            data_docs.staging_dir(warehouse_path),
+            suite=suite.name,
+            table=suite.relation,
+            success=bool(validation.success),
+            run_id=run_id,
+            page=data_docs.render_validation(validation),
+        )
+    except Exception:
+        log.warning("no Data Docs page for suite %s", suite.name, exc_info=True)
 
 
 def _outcome(
@@ -510,7 +532,9 @@ def _gx_check(
         metadata={"suite_file": suite_file, "expectations": len(suite.expectations)},
     )
     def _check(context) -> dg.AssetCheckResult:  # no annotation: Dagster can't read a string one
-        result = run_suite(suite.path, locate(), sample_size=sample_size)
+        result = run_suite(
+            suite.path, locate(), sample_size=sample_size, docs_run_id=context.run.run_id
+        )
         (context.log.info if result.success else context.log.warning)(result.describe())
         return result.to_check_result()
 

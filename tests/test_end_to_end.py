@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from orchestration.dbt import mart_primary_keys
+from orchestration.quality import discover_suites
 from tests.conftest import run_nightly
 from tests.old_client import describe_with_duckdb1
 
@@ -317,6 +318,16 @@ def _snapshot(nightly) -> dict:
         revenue = con.execute("select sum(net_amount_eur) from marts.fct_ticket_orders").fetchone()
         history = con.execute("select count(*) from marts.fan_id_history").fetchone()[0]
     return {"manifest": manifest, "fans": fans, "revenue": revenue, "history": history}
+
+
+def test_the_report_links_the_data_docs_of_the_checks_this_night_ran(nightly):
+    report_dir = nightly.home / "published" / "report"
+    index = report_dir / "data_docs" / "index.html"
+    assert 'href="data_docs/index.html"' in (report_dir / "index.html").read_text()
+    pages = {path.stem for path in index.parent.glob("*.html")} - {"index"}
+    # one page per suite the night validated: every suite in the repository
+    assert pages == {suite.name for suite in discover_suites(check_gx=False)}
+    assert all(f'href="{page}.html"' in index.read_text() for page in pages)
 
 
 def test_rerunning_the_same_exports_changes_nothing(nightly):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -11,7 +12,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration import quality
+from orchestration import data_docs, quality
 from orchestration.contract import FILE_TYPES, LINEAGE_COLUMNS
 from orchestration.settings import EXPECTATIONS_DIR
 
@@ -473,3 +474,64 @@ def test_asset_check_runs_on_the_warehouse_and_reports(tmp_path: Path, warehouse
     assert "expect_column_values_to_be_unique(order_id): 4 unexpected" in evaluation.description
     assert evaluation.metadata["table"].value == "marts.fct_ticket_orders"
     assert not run.success  # a failed blocking check fails its step
+
+
+# ----------------------------------------------------------------------------- Data Docs
+
+
+def test_each_check_writes_its_data_docs_page_for_its_run(tmp_path: Path, warehouse: Path):
+    break_orders(warehouse)
+    exp = tmp_path / "exp"
+    write_suite(exp, "marts", "fct_ticket_orders", ORDERS_SUITE)
+    (check,) = quality.build_gx_asset_checks(exp, lambda: warehouse)
+
+    @dg.asset(key=["marts", "fct_ticket_orders"])
+    def orders() -> None:
+        """Stands for the dbt model; the table is already in the warehouse."""
+
+    run = dg.materialize([orders, check], raise_on_error=False)
+    staged = data_docs.staging_dir(warehouse)
+    (page,) = data_docs.pages_of_run(staged, run.run_id)
+    assert (page.suite, page.table, page.success) == (
+        "marts_fct_ticket_orders",
+        "marts.fct_ticket_orders",
+        False,
+    )
+    text = (staged / page.page).read_text(encoding="utf-8")
+    # GX's own rendering: every expectation, and the failing values it sampled
+    assert "order_id" in text and "net_amount_eur" in text and "-3.5" in text
+    # offline: no stylesheet, script or image is fetched from anywhere
+    assert not re.search(r"""<(script|link|img)[^>]*(src|href)=["']https?://""", text)
+    assert data_docs.pages_of_run(staged, "another run") == []
+
+
+def test_the_report_step_publishes_only_the_pages_of_its_run(tmp_path: Path):
+    staged, out = tmp_path / "staged", tmp_path / "report"
+    for suite, run_id, success in (("a", "r2", True), ("b", "r2", False), ("c", "r1", True)):
+        data_docs.write_suite_page(
+            staged,
+            suite=suite,
+            table=f"marts.{suite}",
+            success=success,
+            run_id=run_id,
+            page=f"<html><head></head><body>{suite}</body></html>",
+        )
+    (out / data_docs.PAGES_DIR).mkdir(parents=True)
+    (out / data_docs.PAGES_DIR / "c.html").write_text("last night's")
+    index = data_docs.publish_pages(staged, out, "r2")
+    assert sorted(p.name for p in index.parent.iterdir()) == ["a.html", "b.html", "index.html"]
+    listing = index.read_text(encoding="utf-8")
+    assert '<a href="a.html">a</a>' in listing and "failed" in listing
+    assert data_docs.publish_pages(staged, out, "r3") is None
+    assert not (out / data_docs.PAGES_DIR).exists()
+
+
+def test_remote_assets_are_removed_from_a_page():
+    page = (
+        '<html><head><link rel="stylesheet" href="https://cdn.example/x.css">'
+        '<script src="https://cdn.example/x.js"></script></head>'
+        '<body><img src="http://logo.example/l.png"/><p>kept</p></body></html>'
+    )
+    cleaned = data_docs.offline(page)
+    assert "cdn.example" not in cleaned and "logo.example" not in cleaned
+    assert "<p>kept</p>" in cleaned and "<style>" in cleaned

@@ -18,16 +18,16 @@ linked from it.
 from __future__ import annotations
 
 import json
-import os
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
+from orchestration import data_docs
 from orchestration.dbt_docs import DOCS_FILE, generate_dbt_docs
+from orchestration.files import write_text_atomic
 from orchestration.publish import MANIFEST, PUBLISH_ASSET_KEY, PUBLISHED_DB
 from orchestration.report import marts as report_marts
 from orchestration.report.format import fmt_eur, fmt_int, fmt_num, fmt_pct, fmt_unit
@@ -68,8 +68,10 @@ def build_report(
     *,
     title: str = "Grandstand — KPI report",
     docs_link: bool = True,
+    data_docs_link: bool = False,
 ) -> ReportResult:
-    """Write ``out_dir/index.html`` from the published DuckDB file (atomic replace)."""
+    """Write ``out_dir/index.html`` from the published DuckDB file (atomic replace); it links
+    the dbt docs (``docs_link``) and the run's GX Data Docs (``data_docs_link``) beside it."""
     started = time.perf_counter()
     published_db = Path(published_db)
     if not published_db.exists():
@@ -77,11 +79,17 @@ def build_report(
     manifest_path = published_db.with_name(MANIFEST)
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     marts = report_marts.load(published_db, manifest.get("checks"))
-    page = render(marts, manifest, title=title, docs_file=DOCS_FILE if docs_link else None)
+    page = render(
+        marts,
+        manifest,
+        title=title,
+        docs_file=DOCS_FILE if docs_link else None,
+        data_docs_file=f"{data_docs.PAGES_DIR}/{data_docs.INDEX_FILE}" if data_docs_link else None,
+    )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / REPORT_FILE
-    _write_atomic(target, page)
+    write_text_atomic(target, page)
     return ReportResult(
         path=target,
         as_of=as_of_date(marts, manifest),
@@ -89,16 +97,6 @@ def build_report(
         missing_tables=marts.missing,
         duration_s=time.perf_counter() - started,
     )
-
-
-def _write_atomic(target: Path, text: str) -> None:
-    tmp = target.with_name(f".tmp-{target.name}.{uuid.uuid4().hex}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 # ------------------------------------------------------------------------------ Dagster
@@ -119,14 +117,24 @@ def build_report_asset(*, with_docs: bool = True) -> dg.AssetsDefinition:
         required_resource_keys={RUN_LOCK},
         description=(
             "Static KPI report published/report/index.html (inline SVG, viewable offline) "
-            "from the published marts, and the dbt docs as published/report/dbt_docs.html."
+            "from the published marts, the dbt docs as published/report/dbt_docs.html and "
+            "the run's GX Data Docs under published/report/data_docs/."
         ),
     )
     def published_report(context) -> dg.MaterializeResult:  # no annotation: see quality.py
         p = paths()
         out_dir = p.published / REPORT_DIR
         docs_wanted = with_docs and dbt_docs_enabled()
-        result = build_report(p.published / PUBLISHED_DB, out_dir, docs_link=docs_wanted)
+        # this run's GX Data Docs first: the page links them only when they are there
+        quality_pages = data_docs.publish_pages(
+            data_docs.staging_dir(p.warehouse), out_dir, context.run.run_id
+        )
+        result = build_report(
+            p.published / PUBLISHED_DB,
+            out_dir,
+            docs_link=docs_wanted,
+            data_docs_link=quality_pages is not None,
+        )
         context.log.info(f"KPI report written to {result.path} in {result.duration_s:.1f}s")
         if result.missing_tables:
             context.log.warning(
@@ -138,6 +146,8 @@ def build_report_asset(*, with_docs: bool = True) -> dg.AssetsDefinition:
             "missing_tables": dg.MetadataValue.json(result.missing_tables),
             "duration_s": round(result.duration_s, 2),
         }
+        if quality_pages is not None:
+            metadata["data_docs"] = dg.MetadataValue.path(str(quality_pages))
         if docs_wanted:
             started = time.perf_counter()
             docs = generate_dbt_docs(out_dir, p.warehouse)

@@ -795,13 +795,21 @@ def as_of_date(marts: Marts, manifest: dict[str, Any]) -> str | None:
     return headline[0]["as_of_date"].isoformat() if headline else manifest.get("as_of")
 
 
-def render(marts: Marts, manifest: dict[str, Any], *, title: str, docs_file: str | None) -> str:
+def render(
+    marts: Marts,
+    manifest: dict[str, Any],
+    *,
+    title: str,
+    docs_file: str | None,
+    data_docs_file: str | None = None,
+) -> str:
     return _TEMPLATES.get_template("report.html.j2").render(
         title=title,
         as_of=as_of_date(marts, manifest),
         published_at=manifest.get("published_at", ""),
         run_id=manifest.get("run_id", ""),
         docs_file=docs_file,
+        data_docs_file=data_docs_file,
         tiles=_headline(marts),
         headline_missing="kpi_report_headline" in marts.missing,
         sections=sections(marts),
