@@ -26,8 +26,15 @@ def _prepare_dagster_home() -> Path:
 
 
 def cmd_generate(argv: list[str]) -> int:
-    from orchestration.generator import main as generate_main
-
+    try:
+        from orchestration.generator import main as generate_main
+    except ModuleNotFoundError:
+        print(
+            "The demo-data generator ships with the source tree only (orchestration/generator):"
+            " run `grandstand generate` from a checkout of the repository.",
+            file=sys.stderr,
+        )
+        return 2
     return generate_main(argv) or 0
 
 
