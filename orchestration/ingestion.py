@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 import dagster as dg
 import duckdb
 
-from orchestration.contract import FILE_TYPES, LINEAGE_COLUMNS, FileType
-from orchestration.file_policy import (
+from orchestration.landing import SKIPPED, FileResult, discover, load_file_type
+from orchestration.landing.contract import FILE_TYPES, LINEAGE_COLUMNS, FileType
+from orchestration.landing.file_policy import (
     ERROR,
     WARNING,
     FilePolicy,
@@ -22,10 +23,9 @@ from orchestration.file_policy import (
     assess,
     stale_source,
 )
-from orchestration.landing import SKIPPED, FileResult, discover, load_file_type
+from orchestration.landing.value_kinds import KINDS
 from orchestration.runs import RUN_LOCK
 from orchestration.settings import asset_owners, paths
-from orchestration.value_kinds import KINDS
 
 # Transient failures (the warehouse file locked by a BI tool or a dbt run in another
 # process) usually clear within seconds to minutes.
@@ -178,8 +178,8 @@ def build_raw_asset(
                 asset=dg.AssetKey(["raw", ft.name]),
                 blocking=True,
                 description="The night's files of this type follow the quality policy "
-                "(orchestration/file_policy.py): a failed file, a quarantine rate over the "
-                "threshold or a shrunken snapshot stops the publish; smaller problems warn.",
+                "(orchestration/landing/file_policy.py): a failed file, a quarantine rate over "
+                "the threshold or a shrunken snapshot stops the publish; smaller problems warn.",
             )
         ],
     )

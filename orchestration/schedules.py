@@ -6,7 +6,7 @@ import hashlib
 
 import dagster as dg
 
-from orchestration.contract import match_file
+from orchestration.landing.contract import match_file
 from orchestration.settings import paths
 
 CLUB_TIMEZONE = "Europe/Paris"

@@ -23,8 +23,8 @@ from pathlib import Path, PurePosixPath
 import duckdb
 import pytest
 
-from orchestration.contract import FILE_TYPES_BY_NAME, FileType, match_file
 from orchestration.landing import load_file_type
+from orchestration.landing.contract import FILE_TYPES_BY_NAME, FileType, match_file
 from tests.test_landing import order_line as order  # a valid ticketing order record
 
 ORDERS = FILE_TYPES_BY_NAME["ticketing_orders"]

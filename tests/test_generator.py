@@ -25,12 +25,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.contract import FILE_TYPES_BY_NAME, match_file
 from orchestration.generator import generate, main
 from orchestration.generator.renderers import Tools
 from orchestration.generator.timeline import Timeline
 from orchestration.generator.vocab import ADDRESS_LINE_2
 from orchestration.generator.world import build_world
+from orchestration.landing.contract import FILE_TYPES_BY_NAME, match_file
 from orchestration.settings import SEEDS_DIR
 
 FANS = 300

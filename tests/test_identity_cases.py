@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.contract import FILE_TYPES_BY_NAME
 from orchestration.landing import load_landing
+from orchestration.landing.contract import FILE_TYPES_BY_NAME
 from tests.bench.dbt_run import run_dbt
 
 CASE_NIGHT = "20261121"  # the night after the generator's last export

@@ -18,18 +18,19 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration import landing as landing_module
-from orchestration.contract import FILE_TYPES, FILE_TYPES_BY_NAME, LINEAGE_COLUMNS
-from orchestration.file_policy import WARNING, FilePolicy, stale_source
 from orchestration.landing import (
     LandingError,
     discover,
     load_file_type,
     load_landing,
 )
+from orchestration.landing import encoding as landing_encoding
+from orchestration.landing import loader as landing_loader
+from orchestration.landing.contract import FILE_TYPES, FILE_TYPES_BY_NAME, LINEAGE_COLUMNS
+from orchestration.landing.file_policy import WARNING, FilePolicy, stale_source
+from orchestration.landing.value_kinds import KINDS
 from orchestration.runs import RUN_LOCK, RunLock
 from orchestration.settings import project_var
-from orchestration.value_kinds import KINDS
 
 ORDERS = FILE_TYPES_BY_NAME["ticketing_orders"]
 CONTACTS = FILE_TYPES_BY_NAME["email_contacts"]
@@ -620,7 +621,7 @@ def test_rows_read_is_rows_loaded_plus_rows_quarantined(
     landing: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch
 ):
     # Small batches so that records, bad values and broken lines straddle batch boundaries.
-    monkeypatch.setattr(landing_module, "BATCH_ROWS", 3)
+    monkeypatch.setattr(landing_loader, "BATCH_ROWS", 3)
     lines = [ORDERS_HEADER]
     for i in range(40):
         if i % 7 == 3:
@@ -656,13 +657,13 @@ def test_rows_read_is_rows_loaded_plus_rows_quarantined(
 def test_a_broken_count_invariant_fails_loudly_and_loads_nothing(
     landing: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    original = landing_module._FileLoader._check_and_insert
+    original = landing_loader._FileLoader._check_and_insert
 
     def lose_a_row(self, *args):
         loaded, entries = original(self, *args)
         return loaded - 1, entries  # a row vanishes from the books
 
-    monkeypatch.setattr(landing_module._FileLoader, "_check_and_insert", lose_a_row)
+    monkeypatch.setattr(landing_loader._FileLoader, "_check_and_insert", lose_a_row)
     write(landing, "ticketing/orders_20261120.csv", f"{ORDERS_HEADER}\n{order_line()}\n")
 
     with pytest.raises(LandingError, match="rows_read 1 != rows_loaded 0"):
@@ -822,14 +823,14 @@ def test_unreadable_file_is_an_error_and_other_files_still_load(
 ):
     write(landing, "ticketing/orders_20261119.csv", f"{ORDERS_HEADER}\n{order_line('T1')}\n")
     write(landing, "ticketing/orders_20261120.csv", f"{ORDERS_HEADER}\n{order_line('T2')}\n")
-    original = landing_module._scan
+    original = landing_encoding.scan
 
     def scan(path: Path, encodings):
         if path.name == "orders_20261119.csv":
             raise PermissionError(13, "Permission denied")
         return original(path, encodings)
 
-    monkeypatch.setattr(landing_module, "_scan", scan)
+    monkeypatch.setattr(landing_encoding, "scan", scan)
 
     unreadable, loaded = load_file_type(landing, warehouse, ORDERS)
 
@@ -845,14 +846,14 @@ def test_file_failing_midway_leaves_nothing_behind(
     header = f"{ORDERS_HEADER};loyalty"
     write(landing, "ticketing/orders_20261119.csv", f"{header}\n{order_line('T1')};gold\n1;2\n")
     write(landing, "ticketing/orders_20261120.csv", f"{header}\n{order_line('T2')};silver\n")
-    original = landing_module._FileLoader._check_and_insert  # both readers call it
+    original = landing_loader._FileLoader._check_and_insert  # both readers call it
 
     def vanish(self, *args):
         if self.lf.source_file.endswith("19.csv"):
             raise FileNotFoundError(2, "No such file or directory")
         return original(self, *args)
 
-    monkeypatch.setattr(landing_module._FileLoader, "_check_and_insert", vanish)
+    monkeypatch.setattr(landing_loader._FileLoader, "_check_and_insert", vanish)
 
     failed, loaded = load_file_type(landing, warehouse, ORDERS)
 

@@ -1,5 +1,5 @@
-"""DuckDB's readers (orchestration.native_csv, native_jsonl) load exactly what the csv and
-json modules load.
+"""DuckDB's readers (orchestration.landing.native_csv, native_jsonl) load exactly what the
+csv and json modules load.
 
 Each CSV and JSON-lines case of the bad-input corpus, and the cases below aimed at where
 the readers differ, is loaded twice: once with DuckDB reading the files it may read, once
@@ -18,7 +18,8 @@ import duckdb
 import pytest
 
 from orchestration import landing
-from orchestration.contract import FILE_TYPES_BY_NAME
+from orchestration.landing import loader as landing_loader
+from orchestration.landing.contract import FILE_TYPES_BY_NAME
 from tests.test_bad_input_corpus import (
     CASES,
     Case,
@@ -231,14 +232,14 @@ def _load(case: Case, home: Path) -> tuple[list, dict[str, list]]:
 def test_duckdb_reads_what_python_reads(
     case: Case, native: bool | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(landing, "NATIVE_READERS", False)
+    monkeypatch.setattr(landing_loader, "NATIVE_READERS", False)
     expected = _load(case, tmp_path / "csv_module")
 
-    monkeypatch.setattr(landing, "NATIVE_READERS", True)
+    monkeypatch.setattr(landing_loader, "NATIVE_READERS", True)
     loaded_by_duckdb: list[str] = []
 
     def spy(name):
-        load = getattr(landing._FileLoader, name)
+        load = getattr(landing_loader._FileLoader, name)
 
         def loading(loader):
             loaded_by_duckdb.append(loader.lf.source_file)
@@ -247,7 +248,7 @@ def test_duckdb_reads_what_python_reads(
         return loading
 
     for name in ("_load_native_csv", "_load_native_jsonl"):
-        monkeypatch.setattr(landing._FileLoader, name, spy(name))
+        monkeypatch.setattr(landing_loader._FileLoader, name, spy(name))
     got = _load(case, tmp_path / "duckdb")
 
     assert got[0] == expected[0]

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from orchestration import data_docs, quality
-from orchestration.contract import FILE_TYPES, LINEAGE_COLUMNS
+from orchestration.landing.contract import FILE_TYPES, LINEAGE_COLUMNS
 from orchestration.settings import EXPECTATIONS_DIR
 
 MARTS = {"dim_fan", "fan_source_records", "fct_ticket_orders"}
@@ -458,7 +458,8 @@ def test_repository_checks_build_without_importing_gx_kwargs_checks():
     dg.Definitions(asset_checks=checks)  # names are valid and unique
 
 
-def test_asset_check_runs_on_the_warehouse_and_reports(tmp_path: Path, warehouse: Path):
+def check_broken_orders(tmp_path: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
+    """The orders suite's asset check, run by Dagster on broken orders."""
     break_orders(warehouse)
     exp = tmp_path / "exp"
     write_suite(exp, "marts", "fct_ticket_orders", ORDERS_SUITE)
@@ -468,7 +469,11 @@ def test_asset_check_runs_on_the_warehouse_and_reports(tmp_path: Path, warehouse
     def orders() -> None:
         """Stands for the dbt model; the table is already in the warehouse."""
 
-    run = dg.materialize([orders, check], raise_on_error=False)
+    return dg.materialize([orders, check], raise_on_error=False)
+
+
+def test_asset_check_runs_on_the_warehouse_and_reports(tmp_path: Path, warehouse: Path):
+    run = check_broken_orders(tmp_path, warehouse)
     (evaluation,) = run.get_asset_check_evaluations()
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
     assert "expect_column_values_to_be_unique(order_id): 4 unexpected" in evaluation.description
@@ -480,16 +485,7 @@ def test_asset_check_runs_on_the_warehouse_and_reports(tmp_path: Path, warehouse
 
 
 def test_each_check_writes_its_data_docs_page_for_its_run(tmp_path: Path, warehouse: Path):
-    break_orders(warehouse)
-    exp = tmp_path / "exp"
-    write_suite(exp, "marts", "fct_ticket_orders", ORDERS_SUITE)
-    (check,) = quality.build_gx_asset_checks(exp, lambda: warehouse)
-
-    @dg.asset(key=["marts", "fct_ticket_orders"])
-    def orders() -> None:
-        """Stands for the dbt model; the table is already in the warehouse."""
-
-    run = dg.materialize([orders, check], raise_on_error=False)
+    run = check_broken_orders(tmp_path, warehouse)
     staged = data_docs.staging_dir(warehouse)
     (page,) = data_docs.pages_of_run(staged, run.run_id)
     assert (page.suite, page.table, page.success) == (

@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.contract import FILE_TYPES_BY_NAME
+from orchestration.landing.contract import FILE_TYPES_BY_NAME
 from tests.conftest import run_nightly
 
 ANOMALOUS_ORDER = "#990001"

@@ -3,7 +3,7 @@
     build (tests/test_incremental_nights.py compares the two):
     - forget_replaced_loads, the model's pre-hook, drops the rows of loads raw no longer
       holds: a file exported again under the same name replaced its rows (orchestration/
-      landing.py), and a key it no longer has must go;
+      landing/), and a key it no longer has must go;
     - only_keys_to_rebuild then keeps the raw rows of the keys loaded since the newest load
       the table holds, and of the keys raw has but the table lacks (those just dropped).
     The model is incremental with the delete+insert strategy on its key: each rebuilt key's

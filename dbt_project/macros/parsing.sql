@@ -6,9 +6,9 @@
     nullif(trim({{ column }}), '')
 {%- endmacro %}
 
-{#- Typed raw columns hold canonical text (orchestration/value_kinds.py): ingestion has
-    already turned every form the exports use (12,50 / 1 234,50, DD/MM/YYYY HH:MM, ISO with
-    T and Z, O/N ...) into it, or set the row aside. So these casts are portable. -#}
+{#- Typed raw columns hold canonical text (orchestration/landing/value_kinds.py): ingestion
+    has already turned every form the exports use (12,50 / 1 234,50, DD/MM/YYYY HH:MM, ISO
+    with T and Z, O/N ...) into it, or set the row aside. So these casts are portable. -#}
 
 {#- '-1234.50' -> decimal. -#}
 {% macro parse_decimal(column, scale=2) -%}

@@ -46,7 +46,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..contract import FILE_TYPES, FILE_TYPES_BY_NAME, FileType
+from ..landing.contract import FILE_TYPES, FILE_TYPES_BY_NAME, FileType
 from .common import chance, stream
 from .formats import integer, join
 from .renderers import PLAIN, Style, Tools

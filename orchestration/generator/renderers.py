@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..contract import FILE_TYPES_BY_NAME
+from ..landing.contract import FILE_TYPES_BY_NAME
 from . import vocab
 from .common import cents, chance, expand, stream
 from .emailing import LANDING_PAGES

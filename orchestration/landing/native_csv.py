@@ -1,7 +1,7 @@
 """The fast path of CSV loading: DuckDB's own CSV reader, used only where it reads every
 record exactly as Python's csv module does.
 
-``orchestration.landing`` parses CSV exports with the csv module, line by line: it keeps
+``orchestration.landing.loader`` parses CSV exports with the csv module, line by line: it keeps
 the physical line of every record, quarantines a broken record and carries on after it.
 That costs about 7 s per million records in Python. DuckDB's reader is several times
 faster but differs from the csv module on files that are not plain RFC 4180: it skips

@@ -1,43 +1,23 @@
-"""Landing zone -> raw tables in the working DuckDB file. Pure Python, no Dagster.
-
-Every contract file under ``<landing>/<source>/`` is loaded into ``raw.<source>_<entity>``
-with all values as VARCHAR, exactly as written, plus lineage columns. What cannot be
-loaded is never dropped silently: a record that cannot be decoded, parsed or whose value
-does not have the contract's form goes to ``raw._quarantine`` with its original text and a
-reason naming the file, line and column; every file gets a row in ``raw._file_manifest``
-(per file: rows_read = rows_loaded + rows_quarantined).
-
-Loading is idempotent: a file already in the manifest with the same sha256 is skipped; a
-file re-exported under the same name with other content replaces its previous rows (raw
-table, quarantine and manifest) in one transaction.
-
-Records are parsed in Python (encodings, the csv module, json) and handed to DuckDB in
-batches of pyarrow tables; the value checks and the inserts of a batch run vectorised in
-DuckDB, on a worker thread, while Python parses the next batch. Nothing is ever inserted
-row by row. A CSV file that DuckDB's own reader reads exactly as the csv module does (most
-exports) is read by DuckDB instead, two to three times faster: see orchestration.native_csv.
-"""
+"""Loading: the public entry points (load_landing, load_file_type) and one file loaded in
+one transaction. The CSV records are parsed here with the csv module; the value checks and
+the inserts of each batch run in DuckDB on a worker thread."""
 
 from __future__ import annotations
 
-import codecs
 import csv
-import hashlib
 import io
 import json
 import logging
-import os
 import re
 import time
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from functools import lru_cache, partial
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
 from itertools import chain, islice
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -45,196 +25,40 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from orchestration import native_csv, native_jsonl
-from orchestration.contract import (
-    FILE_TYPES,
-    LINEAGE_COLUMNS,
-    FileType,
-    match_file,
-    raw_column_name,
+from orchestration.landing import encoding, manifest, native_csv, native_jsonl
+from orchestration.landing.contract import FILE_TYPES, FileType
+from orchestration.landing.discovery import LandingFile, discover
+from orchestration.landing.encoding import Scan, decode_lines
+from orchestration.landing.jsonl import JsonGroup, encodable, json_object
+from orchestration.landing.manifest import (
+    MANIFEST_TABLE,
+    QUARANTINE_TABLE,
+    add_columns,
+    column_names,
+    ensure_tables,
+    previous_snapshot_rows,
+    raw_name,
 )
+from orchestration.landing.results import (
+    DUPLICATE,
+    EMPTY,
+    ERROR,
+    LOADED,
+    REFUSED,
+    REPLACED,
+    SKIPPED,
+    FileResult,
+    LandingError,
+    LandingReport,
+)
+from orchestration.landing.value_kinds import check_sql
 from orchestration.settings import connect_duckdb, sql_identifier
-from orchestration.value_kinds import check_sql
 
 log = logging.getLogger("grandstand.landing")
 
 BATCH_ROWS = 100_000  # records per pyarrow batch
 NATIVE_READERS = True  # DuckDB reads the files it reads as the csv/json modules do (tests: both)
-MANIFEST_TABLE = "raw._file_manifest"
-QUARANTINE_TABLE = "raw._quarantine"
 MAX_ISSUES = 20  # examples of quarantine reasons kept per file in the result
-
-BOM = codecs.BOM_UTF8
-UTF8_BOM_ENCODING = "utf-8-sig"  # recorded in the manifest for UTF-8 files with a BOM
-
-# Statuses. Every one but SKIPPED is written to the manifest.
-LOADED, REPLACED, REFUSED, EMPTY = "loaded", "replaced", "refused", "empty"
-DUPLICATE = "duplicate"  # the same bytes as a file of this type already loaded
-ERROR = "error"  # unreadable, a directory, an invalid date in the name
-SKIPPED = "skipped"  # same name and sha256 already recorded: nothing to do
-FAILED_STATUSES = (REFUSED, ERROR)  # the file did not load: someone has to look at it
-
-# The first bytes of files that are not text exports at all.
-_MAGIC = {
-    b"\x1f\x8b": "gzip-compressed bytes: deliver the export uncompressed",
-    b"PK\x03\x04": "a zip archive (an Excel .xlsx?): deliver the export as text",
-}
-UTF16_BOMS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
-
-_LINEAGE_TYPES = {
-    "_source_file": "VARCHAR",
-    "_source_line": "BIGINT",
-    "_file_sha256": "VARCHAR",
-    "_export_date": "DATE",
-    "_loaded_at": "TIMESTAMP",
-}
-assert tuple(_LINEAGE_TYPES) == LINEAGE_COLUMNS
-
-_QUARANTINE_DDL = f"""
-CREATE TABLE IF NOT EXISTS {QUARANTINE_TABLE} (
-    source VARCHAR,
-    file_type VARCHAR,
-    _source_file VARCHAR,
-    _source_line BIGINT,
-    column_name VARCHAR,
-    reason VARCHAR,
-    raw_record VARCHAR,
-    _file_sha256 VARCHAR,
-    _loaded_at TIMESTAMP
-)"""
-
-_MANIFEST_DDL = f"""
-CREATE TABLE IF NOT EXISTS {MANIFEST_TABLE} (
-    file_type VARCHAR,
-    _source_file VARCHAR,
-    export_date DATE,
-    sha256 VARCHAR,
-    size_bytes BIGINT,
-    encoding VARCHAR,
-    rows_read BIGINT,
-    rows_loaded BIGINT,
-    rows_quarantined BIGINT,
-    status VARCHAR,
-    error VARCHAR,
-    loaded_at TIMESTAMP
-)"""
-
-
-class LandingError(Exception):
-    """A broken invariant of the loader itself (never a data problem)."""
-
-
-# ---------------------------------------------------------------------------- results
-
-
-@dataclass
-class FileResult:
-    """What happened to one landing file (or, with status ``error``, one folder)."""
-
-    file_type: str
-    source_file: str  # relative to the landing folder, e.g. ticketing/orders_20261120.csv
-    status: str  # loaded | replaced | refused | empty | skipped | error
-    export_date: date | None = None
-    sha256: str | None = None
-    size_bytes: int = 0
-    encoding: str | None = None
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    replaced: bool = False  # an earlier version of this file was replaced
-    error: str | None = None  # why the file was refused or could not be read
-    extra_columns: list[str] = field(default_factory=list)  # unknown columns it brought
-    missing_columns: list[str] = field(default_factory=list)  # contract columns it lacks
-    new_columns: list[str] = field(default_factory=list)  # columns added to the raw table
-    issues: list[str] = field(default_factory=list)  # first quarantine reasons, file:line
-    warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # facts worth recording, not warnings
-    previous_snapshot_rows: int | None = None  # rows of the previous snapshot of this type
-    seconds: float = 0.0
-
-    @property
-    def problem(self) -> bool:
-        """The whole file (or folder) did not load: someone has to look at it."""
-        return self.status in FAILED_STATUSES
-
-    @property
-    def processed(self) -> bool:
-        """Read in this run (not skipped as already recorded)."""
-        return self.status != SKIPPED
-
-
-@dataclass
-class LandingReport:
-    files: list[FileResult] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)  # paths relative to landing
-
-    @property
-    def problems(self) -> list[FileResult]:
-        return [f for f in self.files if f.problem]
-
-    def count(self, status: str) -> int:
-        return sum(f.status == status for f in self.files)
-
-    @property
-    def rows_read(self) -> int:
-        return sum(f.rows_read for f in self.files)
-
-    @property
-    def rows_loaded(self) -> int:
-        return sum(f.rows_loaded for f in self.files)
-
-    @property
-    def rows_quarantined(self) -> int:
-        return sum(f.rows_quarantined for f in self.files)
-
-
-# --------------------------------------------------------------------------- discovery
-
-
-@dataclass(frozen=True)
-class LandingFile:
-    path: Path
-    source_file: str  # relative posix path
-    file_type: FileType
-    date_text: str  # YYYYMMDD as in the name
-
-    @property
-    def misnamed(self) -> bool:
-        """Named like a contract file but in another case (Orders_20261119.CSV)."""
-        return self.path.name != self.file_type.file_name(self.date_text)
-
-    @property
-    def export_date(self) -> date | None:
-        try:
-            return datetime.strptime(self.date_text, "%Y%m%d").date()
-        except ValueError:
-            return None
-
-
-def discover(landing: Path) -> tuple[list[LandingFile], list[str]]:
-    """Contract files under ``<landing>/<source>/`` (sorted by export date, then name) and
-    every other file found under landing (relative paths), which the loader ignores."""
-    files: list[LandingFile] = []
-    ignored: list[str] = []
-    if not landing.is_dir():
-        return files, ignored
-    for dirpath, dirnames, filenames in os.walk(landing):
-        dirnames.sort()
-        rel_dir = Path(dirpath).relative_to(landing)
-        if len(rel_dir.parts) == 1:  # a directory named like an export is a failed file
-            named_like_files = [d for d in dirnames if match_file(rel_dir.as_posix(), d)]
-            dirnames[:] = [d for d in dirnames if d not in named_like_files]
-            filenames = [*filenames, *named_like_files]
-        for name in sorted(filenames):
-            rel = (rel_dir / name).as_posix()
-            matched = match_file(rel_dir.as_posix(), name) if len(rel_dir.parts) == 1 else None
-            if matched is None:
-                ignored.append(rel)
-            else:
-                ft, date_text = matched
-                files.append(LandingFile(Path(dirpath) / name, rel, ft, date_text))
-    files.sort(key=lambda f: (f.date_text, f.source_file))
-    return files, ignored
 
 
 # ------------------------------------------------------------------------------ public
@@ -261,7 +85,7 @@ def load_file_type(landing: Path, warehouse: Path, ft: FileType) -> list[FileRes
     results: list[FileResult] = []
     with connect_duckdb(warehouse) as con:
         con.execute("SET enable_progress_bar = false")
-        table_columns = _ensure_tables(con, ft)
+        table_columns = ensure_tables(con, ft)
         if not landing.is_dir():
             msg = f"landing folder {landing} does not exist: no {ft.source} export can be loaded"
             log.error(msg)
@@ -275,209 +99,8 @@ def load_file_type(landing: Path, warehouse: Path, ft: FileType) -> list[FileRes
     return results
 
 
-# ---------------------------------------------------------------------------- helpers
-
-
-def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    schema, name = table.split(".")
-    rows = con.execute(
-        "SELECT column_name FROM information_schema.columns "
-        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-        [schema, name],
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
-def _add_columns(
-    con: duckdb.DuckDBPyConnection, table: str, names: Iterable[str], existing: set[str]
-) -> list[str]:
-    """Schema evolution: add the missing columns as VARCHAR; returns those added.
-    ``existing`` (the table's columns) is kept up to date."""
-    added = []
-    for name in names:
-        if name not in existing:
-            con.execute(f"ALTER TABLE {table} ADD COLUMN {sql_identifier(name)} VARCHAR")
-            existing.add(name)
-            added.append(name)
-    return added
-
-
-def _ensure_tables(con: duckdb.DuckDBPyConnection, ft: FileType) -> set[str]:
-    """Create the raw, quarantine and manifest tables if needed; the raw table's columns."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    con.execute(_QUARANTINE_DDL)
-    con.execute(_MANIFEST_DDL)
-    cols = [f"{sql_identifier(c)} VARCHAR" for c in ft.raw_columns]
-    cols += [f"{c} {t}" for c, t in _LINEAGE_TYPES.items()]
-    con.execute(f"CREATE TABLE IF NOT EXISTS {ft.raw_table} ({', '.join(cols)})")
-    existing = set(_table_columns(con, ft.raw_table))
-    _add_columns(con, ft.raw_table, ft.raw_columns, existing)  # the contract gained a column
-    return existing
-
-
-@lru_cache(maxsize=4096)
-def _raw_name(header: str) -> str:
-    return raw_column_name(header)
-
-
 def _misshapen(width: int, found: int) -> str:
     return f"expected {width} fields, found {found}"
-
-
-def _column_names(header: list[str]) -> list[str]:
-    """The raw columns of a CSV header: a repeated name gets _2, _3, ..."""
-    names: list[str] = []
-    for h in header:
-        name = base = _raw_name(h)
-        n = 1
-        while name in names:
-            n += 1
-            name = f"{base}_{n}"
-        names.append(name)
-    return names
-
-
-# ---------------------------------------------------------------- encoding (first pass)
-
-
-@dataclass(frozen=True)
-class _Scan:
-    sha256: str
-    size: int
-    bom: bytes  # the byte-order mark the file starts with, b"" if none
-    encoding: str | None  # Python codec used to decode (None for a zero-byte file)
-    clean: bool  # the whole file decodes strictly in that encoding
-    refusal: str | None = None  # why the bytes cannot be read as a text export at all
-    has_nul: bool = False  # NUL bytes in a non-UTF-16 file: values holding one are corrupt
-    newline: str = "\n"  # "\r" for old Mac line endings (no \n at all)
-    facts: native_csv.ByteFacts | None = None  # line breaks and quotes (not for UTF-16)
-
-    @property
-    def label(self) -> str | None:
-        return UTF8_BOM_ENCODING if self.bom == BOM else self.encoding
-
-
-_UTF8_SEQUENCE = re.compile(
-    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
-)
-_HIGH_BYTES = bytes(range(0x80, 0x100))
-
-
-def _scan(path: Path, encodings: tuple[str, ...]) -> _Scan:
-    """sha256, size and the encoding: a BOM (UTF-8 or UTF-16) decides; so does UTF-16's
-    NUL byte in every other position; otherwise the first encoding of the contract in which
-    the whole file decodes strictly. The hash is computed on another thread meanwhile
-    (hashlib releases the GIL)."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-sha") as pool:
-        hashing = pool.submit(_sha256, path)
-        with open(path, "rb") as f:
-            head = f.read(4096)
-        bom, encoding, refusal = b"", None, None
-        magic = next((m for m in _MAGIC if head.startswith(m)), None)
-        if magic:
-            refusal = _MAGIC[magic]
-        elif head.startswith(BOM):
-            bom, encoding = BOM, "utf-8"
-        elif utf16 := next((b for b in UTF16_BOMS if head.startswith(b)), None):
-            bom, encoding = utf16, UTF16_BOMS[utf16]
-        elif len(head) >= 4 and head[1::2].count(0) > 0.4 * len(head[1::2]):
-            encoding = "utf-16-le"  # no BOM, but a NUL after most ASCII letters
-        elif len(head) >= 4 and head[0::2].count(0) > 0.4 * len(head[0::2]):
-            encoding = "utf-16-be"
-        if refusal:
-            clean = False
-        elif encoding:
-            clean = _decodes(path, encoding, len(bom))
-            if not clean and encoding.startswith("utf-16"):
-                refusal = f"not valid {encoding.upper()} text"
-        else:
-            encoding, clean = _choose_encoding(path, encodings)
-        sha, size, has_nul, facts = hashing.result()
-    if size == 0:
-        return _Scan(sha, 0, b"", None, True)
-    utf16 = bool(encoding and encoding.startswith("utf-16"))
-    newline = "\r" if b"\r" in head and b"\n" not in head and not utf16 else "\n"
-    return _Scan(
-        sha,
-        size,
-        bom,
-        encoding,
-        clean,
-        refusal,
-        has_nul and not utf16,
-        newline,
-        None if utf16 else facts,
-    )
-
-
-def _sha256(path: Path) -> tuple[str, int, bool, native_csv.ByteFacts]:
-    """sha256, size, whether the file holds a NUL byte, and its line breaks and quotes."""
-    digest = hashlib.sha256()
-    counter = native_csv.ByteCounter()
-    size, has_nul = 0, False
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 22):
-            digest.update(chunk)
-            counter.update(chunk)
-            size += len(chunk)
-            has_nul = has_nul or b"\x00" in chunk
-    return digest.hexdigest(), size, has_nul, counter.facts()
-
-
-def _choose_encoding(path: Path, encodings: tuple[str, ...]) -> tuple[str, bool]:
-    """(encoding, whether the whole file decodes in it)."""
-    for enc in encodings:
-        if _decodes(path, enc, 0):
-            return enc, True
-    # No encoding decodes the whole file: keep the one its non-ASCII bytes look like and
-    # quarantine the lines that do not decode.
-    if len(encodings) > 1 and "utf-8" in encodings and _looks_utf8(path):
-        return "utf-8", False
-    return next((e for e in encodings if e != "utf-8"), encodings[0]), False
-
-
-def _decodes(path: Path, encoding: str, offset: int) -> bool:
-    """The whole file decodes strictly (ASCII chunks are not decoded: fast)."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    ascii_compatible = not encoding.startswith("utf-16")
-    try:
-        with open(path, "rb") as f:
-            f.seek(offset)
-            while chunk := f.read(1 << 22):
-                if ascii_compatible and chunk.isascii() and not decoder.getstate()[0]:
-                    continue  # nothing to check in plain ASCII (UTF-16 is not ASCII-based)
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _looks_utf8(path: Path) -> bool:
-    """More non-ASCII bytes in valid UTF-8 sequences than outside: a UTF-8 file with a few
-    broken bytes, not a Windows-1252 file (whose accented letters are lone high bytes)."""
-    in_sequences = high = 0
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            high += len(chunk) - len(chunk.translate(None, _HIGH_BYTES))
-            in_sequences += sum(m.end() - m.start() for m in _UTF8_SEQUENCE.finditer(chunk))
-    return in_sequences > high - in_sequences
-
-
-def _decode_lines(f: BinaryIO, encoding: str, offset: int, bad: dict[int, str]) -> Iterator[str]:
-    """Physical lines of a file that does not decode cleanly: a line with undecodable bytes
-    is kept (bytes shown as \\xNN) and noted in ``bad`` by line number."""
-    for number, raw in enumerate(f, 1):
-        try:
-            line = raw.decode(encoding)
-        except UnicodeDecodeError as e:
-            shown = " ".join(f"0x{b:02x}" for b in raw[e.start : e.end])
-            bad[number] = (
-                f"undecodable bytes {shown} for {encoding} at byte offset {offset + e.start}"
-            )
-            line = raw.decode(encoding, "backslashreplace")
-        offset += len(raw)
-        yield line
 
 
 # ------------------------------------------------------------------------------ loading
@@ -495,7 +118,7 @@ def _load_file(
         why = f"{lf.source_file}: {lf.date_text} in the file name is not a valid date"
         return _unreadable(con, result, why)
     try:
-        scan = _scan(lf.path, ft.encodings)
+        scan = encoding.scan(lf.path, ft.encodings)
     except OSError as e:
         return _unreadable(con, result, f"cannot read {lf.source_file}: {e.strerror or e}")
     result.sha256, result.size_bytes, result.encoding = scan.sha256, scan.size, scan.label
@@ -512,7 +135,7 @@ def _load_file(
     ).fetchone()
     result.replaced = bool(previous)
     if ft.kind == "snapshot":
-        result.previous_snapshot_rows = _previous_snapshot_rows(con, lf)
+        result.previous_snapshot_rows = previous_snapshot_rows(con, lf)
     loader = _FileLoader(con, lf, scan, result, table_columns, scratch)
     if same_bytes and ft.kind == "snapshot":
         # an unchanged table restated on a new night: loaded, as the state at this date
@@ -542,7 +165,7 @@ def _load_file(
         con.rollback()
         loader.close()
         table_columns.clear()  # columns added in the transaction are gone again
-        table_columns.update(_table_columns(con, ft.raw_table))
+        table_columns.update(manifest.table_columns(con, ft.raw_table))
         result = FileResult(ft.name, lf.source_file, ERROR, export_date=lf.export_date)
         why = f"cannot read {lf.source_file}: {getattr(e, 'strerror', None) or e}"
         return _unreadable(con, result, why)
@@ -562,17 +185,6 @@ def _load_file(
             result.issues[0],
         )
     return result
-
-
-def _previous_snapshot_rows(con: duckdb.DuckDBPyConnection, lf: LandingFile) -> int | None:
-    """Rows loaded from the newest earlier snapshot of the file's type, if any."""
-    row = con.execute(
-        f"SELECT rows_loaded FROM {MANIFEST_TABLE} WHERE file_type = ? AND export_date < ? "
-        f"AND status IN ('{LOADED}', '{REPLACED}') ORDER BY export_date DESC, _source_file DESC "
-        "LIMIT 1",
-        [lf.file_type.name, lf.export_date],
-    ).fetchone()
-    return row[0] if row else None
 
 
 def _unreadable(con: duckdb.DuckDBPyConnection, result: FileResult, why: str) -> FileResult:
@@ -647,7 +259,7 @@ _Entry = tuple[int, str | None, str, str]  # quarantine: line, column, reason, r
 
 @dataclass
 class _NativeRead:
-    """A file DuckDB has read (orchestration.native_csv, native_jsonl): the UTF-8 file it
+    """A file DuckDB has read (orchestration.landing.native_csv, native_jsonl): the UTF-8 file it
     read, the bytes it skipped (a BOM), the copy to delete afterwards (None: the export
     itself), and the CSV header or the JSON keys, as written."""
 
@@ -671,7 +283,7 @@ class _FileLoader:
         self,
         con: duckdb.DuckDBPyConnection,
         lf: LandingFile,
-        scan: _Scan,
+        scan: Scan,
         result: FileResult,
         table_columns: set[str],
         scratch: Path,
@@ -694,8 +306,8 @@ class _FileLoader:
 
     def prepare(self) -> None:
         """Have DuckDB read the records of a file where it reads them exactly as the csv or
-        json module does (see orchestration.native_csv and native_jsonl); ``run`` then only
-        checks and inserts. Otherwise ``run`` parses the file in Python."""
+        json module does (see native_csv and native_jsonl); ``run`` then only checks and
+        inserts. Otherwise ``run`` parses the file in Python."""
         scan = self.scan
         if not (
             NATIVE_READERS
@@ -710,9 +322,9 @@ class _FileLoader:
             self._prepare_csv(self.ft.delimiter)
         elif scan.encoding == "utf-8" and not scan.bom and scan.facts is not None:
             records = native_jsonl.read_json_lines(
-                self.con, self.lf.path, scan.facts, _raw_name, self.ft.required
+                self.con, self.lf.path, scan.facts, raw_name, self.ft.required
             )
-            reasons = [(line, _json_object(text)[1], text) for line, text in records.returned]
+            reasons = [(line, json_object(text)[1], text) for line, text in records.returned]
             objects = [line for line, reason, _ in reasons if reason is None]
             why = records.why or (objects and f"line {objects[0]} is an object to the json module")
             if why:
@@ -737,8 +349,8 @@ class _FileLoader:
             if not first.strip() or first.count('"') % 2:  # blank, or a header on 2+ lines
                 return
             native.columns = next(csv.reader([first], delimiter=delimiter, strict=False))
-            names = _column_names(native.columns)
-            if any(_raw_name(c) not in names for c in ft.required):
+            names = column_names(native.columns)
+            if any(raw_name(c) not in names for c in ft.required):
                 return  # refused: the csv module quarantines its records one by one
             records = native_csv.read_records(self.con, path, names, delimiter, facts)
             if records.why:
@@ -844,7 +456,7 @@ class _FileLoader:
             f.seek(len(scan.bom))
         if scan.clean:
             return iter(io.TextIOWrapper(f, encoding=scan.encoding, newline=scan.newline))
-        return _decode_lines(f, scan.encoding, len(scan.bom), self.bad_lines)
+        return decode_lines(f, scan.encoding, len(scan.bom), self.bad_lines)
 
     def _undecodable(self, first: int, last: int) -> str | None:
         for line in range(first, last + 1):
@@ -884,7 +496,7 @@ class _FileLoader:
             names = self._header(header, feed.first_line + feed.pos - 1)
             refused = r.status == REFUSED
             if not refused:
-                r.new_columns = _add_columns(self.con, ft.raw_table, names, self.table_columns)
+                r.new_columns = add_columns(self.con, ft.raw_table, names, self.table_columns)
             width = len(names)
             flat: list[str] = []  # fields of the batch, row after row
             starts: list[int] = []  # index in buf of the first line of each row
@@ -924,7 +536,7 @@ class _FileLoader:
         assert self.native is not None
         r = self.result
         names = self._header(self.native.columns, 1)
-        r.new_columns = _add_columns(self.con, self.ft.raw_table, names, self.table_columns)
+        r.new_columns = add_columns(self.con, self.ft.raw_table, names, self.table_columns)
         self._reject_native()
         [(rows,)] = self.con.execute(f"SELECT count(*) FROM {native_csv.RECORDS_VIEW}").fetchall()
         r.rows_read += rows
@@ -995,11 +607,11 @@ class _FileLoader:
         ft, r = self.ft, self.result
         if line in self.bad_lines:
             self.refuse(f"header (line {line}) has {self.bad_lines[line]}", None)
-        names = _column_names(header)
+        names = column_names(header)
         for h, name in zip(header, names, strict=True):
-            if name != _raw_name(h):
+            if name != raw_name(h):
                 r.warnings.append(f"duplicate column {h.strip()!r} loaded as {name}")
-        missing_required = [c for c in ft.required if _raw_name(c) not in names]
+        missing_required = [c for c in ft.required if raw_name(c) not in names]
         if missing_required and r.status != REFUSED:
             shown = ", ".join(repr(c) for c in missing_required)
             plural = "s" if len(missing_required) > 1 else ""
@@ -1007,7 +619,7 @@ class _FileLoader:
             other = next((d for d in ",;\t|" if len(header) == 1 and d in header[0]), None)
             if other:
                 why += f" (it looks {other!r}-separated; the contract says {ft.delimiter!r})"
-            self.refuse(why, _raw_name(missing_required[0]))
+            self.refuse(why, raw_name(missing_required[0]))
         r.missing_columns = [c for c in self.kinds if c not in names]
         if r.missing_columns and r.status != REFUSED:
             r.warnings.append(
@@ -1064,7 +676,7 @@ class _FileLoader:
 
     def _load_jsonl(self) -> None:
         r = self.result
-        groups: dict[tuple[str, ...], _JsonGroup] = {}  # rows by their keys as written
+        groups: dict[tuple[str, ...], JsonGroup] = {}  # rows by their keys as written
         texts: dict[int, str] = {}  # record number -> text, for the raw text of bad values
         with open(self.lf.path, "rb") as f:
             # record numbers, not lines, identify records: array elements may share a line
@@ -1077,17 +689,17 @@ class _FileLoader:
                 if number in self.bad_lines:
                     self._json_reject(number, None, self.bad_lines[number], line)
                     continue
-                obj, why = _json_object(line)
+                obj, why = json_object(line)
                 if why:
                     self._json_reject(number, None, why, line)
                     continue
                 keys = tuple(obj)
                 group = groups.get(keys)
                 if group is None:
-                    group = groups[keys] = _JsonGroup(keys, self.ft.required)
+                    group = groups[keys] = JsonGroup(keys, self.ft.required)
                 if group.missing:
                     reason = f"required key {group.missing!r} missing"
-                    self._json_reject(number, _raw_name(group.missing), reason, line)
+                    self._json_reject(number, raw_name(group.missing), reason, line)
                     continue
                 group.rows.append(obj)
                 group.lines.append(number)
@@ -1104,7 +716,7 @@ class _FileLoader:
         """Check and insert the objects DuckDB has read (``prepare``), in one go."""
         assert self.native is not None
         r = self.result
-        names = [_raw_name(key) for key in self.native.columns]
+        names = [raw_name(key) for key in self.native.columns]
         self._reject_native()
         [(rows,)] = self.con.execute(f"SELECT count(*) FROM {native_csv.RECORDS_VIEW}").fetchall()
         if rows:  # as _flush_jsonl does for a batch
@@ -1154,9 +766,7 @@ class _FileLoader:
         self.result.rows_read += 1
         self._add_quarantine(number, column, reason, line.rstrip("\r\n"))
 
-    def _flush_jsonl(
-        self, groups: dict[tuple[str, ...], _JsonGroup], texts: dict[int, str]
-    ) -> None:
+    def _flush_jsonl(self, groups: dict[tuple[str, ...], JsonGroup], texts: dict[int, str]) -> None:
         r = self.result
         tables = []
         for group in groups.values():
@@ -1167,7 +777,7 @@ class _FileLoader:
             except UnicodeEncodeError:  # a lone surrogate escape (\ud800) in a string
                 keep = []
                 for entry in zip(group.rows, group.lines, group.records, strict=True):
-                    if _encodable(entry[0]):
+                    if encodable(entry[0]):
                         keep.append(entry)
                     else:
                         reason = "not valid JSON: a string holds a lone surrogate (\\udXXX)"
@@ -1220,7 +830,7 @@ class _FileLoader:
                 f"ALTER TABLE {self.ft.raw_table} ADD COLUMN {sql_identifier(name)} VARCHAR"
             )
         rules = self.ft.column_rules
-        required = {_raw_name(c) for c in self.ft.required}
+        required = {raw_name(c) for c in self.ft.required}
         # typed and required columns; every column of a file holding NUL bytes
         checked = [n for n in names if n in rules or n in required or self.scan.has_nul]
         entries: list[_Entry] = []
@@ -1340,108 +950,3 @@ class _FileLoader:
         finally:
             self.con.unregister("_landing_quarantine")
         return 0, []
-
-
-class _Number(str):
-    """A JSON number kept as written (81234, 12.50), inside nested values."""
-
-
-# Top-level values: numbers come back as written, as plain strings (no per-value Python
-# object to track: a million decoded rows stay cheap for the garbage collector). Nested
-# objects and arrays are re-read with _DECODE_NUMBERS to write them back as JSON.
-_DECODE = json.JSONDecoder(parse_int=str, parse_float=str, parse_constant=str).decode
-_DECODE_NUMBERS = json.JSONDecoder(
-    parse_int=_Number, parse_float=_Number, parse_constant=_Number
-).decode
-
-
-class _JsonGroup:
-    """The rows of a batch whose objects have the same keys in the same order (usually all
-    of them): their values are turned into columns in one go."""
-
-    def __init__(self, keys: tuple[str, ...], required: tuple[str, ...]) -> None:
-        self.keys = keys
-        present = {_raw_name(k) for k in keys}
-        self.missing = next((c for c in required if _raw_name(c) not in present), None)
-        self.rows: list[dict[str, Any]] = []
-        self.lines: list[int] = []  # physical line each record starts on
-        self.records: list[int] = []  # record numbers, keys of the texts
-
-    def table(self, texts: dict[int, str]) -> pa.Table:
-        by_name = {_raw_name(k): k for k in self.keys}  # two keys, one name: the last
-        arrays = [self._column(key, texts) for key in by_name.values()]
-        arrays.append(pa.array(self.lines, pa.int64()))
-        arrays.append(pa.array(self.records, pa.int64()))
-        return pa.Table.from_arrays(arrays, names=[*by_name, "_source_line", "_record"])
-
-    def _column(self, key: str, texts: dict[int, str]) -> pa.Array:
-        """Values as text: strings and numbers as written, null -> NULL, true/false,
-        objects and arrays as JSON."""
-        values = list(map(itemgetter(key), self.rows))
-        try:
-            return pa.array(values, pa.string())
-        except (pa.ArrowTypeError, pa.ArrowInvalid):  # true/false, objects, arrays
-            return pa.array(
-                [
-                    v
-                    if v is None or type(v) is str
-                    else _dump(v if type(v) is bool else _DECODE_NUMBERS(texts[record])[key])
-                    for v, record in zip(values, self.records, strict=True)
-                ],
-                pa.string(),
-            )
-
-
-def _json_object(line: str) -> tuple[dict[str, Any], str | None]:
-    """A JSON line decoded as an object ({} and why not, for any other line)."""
-    try:
-        obj = _DECODE(line)
-    except ValueError as e:
-        return {}, f"not valid JSON: {_json_error(line, e)}"
-    if type(obj) is not dict:
-        return (
-            {},
-            f"not a JSON object but {_JSON_KINDS.get(type(_DECODE_NUMBERS(line)), 'a value')}",
-        )
-    return obj, None
-
-
-def _json_error(line: str, error: ValueError) -> ValueError:
-    """The decoder's message for the line without its line break (a truncated string is
-    'Unterminated string', not 'Invalid control character')."""
-    try:
-        json.loads(line.rstrip("\r\n"))
-    except ValueError as e:
-        return e
-    return error
-
-
-def _encodable(obj: object) -> bool:
-    try:
-        _dump(obj).encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-_JSON_KINDS = {list: "an array", str: "a string", _Number: "a number", bool: "true/false"}
-_JSON_KINDS[type(None)] = "null"
-
-
-def _dump(value: object) -> str:
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, _Number):
-        return str(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list):
-        return "[" + ", ".join(_dump(v) for v in value) + "]"
-    if isinstance(value, dict):
-        items = (f"{json.dumps(k, ensure_ascii=False)}: {_dump(v)}" for k, v in value.items())
-        return "{" + ", ".join(items) + "}"
-    return str(value)

@@ -1,7 +1,7 @@
 """The fast path of JSON-lines loading: DuckDB's JSON functions, used only where they give
 exactly what the json module gives.
 
-``orchestration.landing`` decodes each JSON line with the json module (about 13 s per
+``orchestration.landing.jsonl`` decodes each JSON line with the json module (about 13 s per
 million records with what follows). DuckDB reads the lines and extracts the values many
 times faster, but it writes some values differently (12.50 as 12.5, 1E3 as 1000.0, -0 as
 0, nested objects without spaces), accepts a trailing comma the json module refuses and
@@ -21,7 +21,13 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.native_csv import RECORDS_TABLE, RECORDS_VIEW, ByteFacts, drop, whole_lines
+from orchestration.landing.native_csv import (
+    RECORDS_TABLE,
+    RECORDS_VIEW,
+    ByteFacts,
+    drop,
+    whole_lines,
+)
 from orchestration.settings import sql_identifier, sql_literal
 
 # Values DuckDB extracts exactly as the json module decodes them (numbers as written).

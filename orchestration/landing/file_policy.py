@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from orchestration.landing import LOADED, REPLACED, FileResult
+from orchestration.landing.results import LOADED, REPLACED, FileResult
 from orchestration.settings import project_var
 
 ERROR, WARNING = "error", "warning"
