@@ -1,4 +1,5 @@
-"""The Dagster code location: ingestion -> dbt -> quality checks -> publish."""
+"""The Dagster code location: ingestion -> dbt -> quality checks -> publish, one
+Definitions per concern, merged. Each concern's pieces live in its own module."""
 
 from __future__ import annotations
 
@@ -19,6 +20,18 @@ from orchestration.report import build_report_asset
 from orchestration.runs import RUN_LOCK, RunLock
 from orchestration.schedules import new_exports_sensor, nightly_job, nightly_schedule
 
+# The landing folder's files and the raw tables they load into (orchestration/ingestion.py).
+ingestion = dg.Definitions(assets=[*landing_assets, *ingestion_assets, file_manifest_asset])
+
+# Every dbt model, in one step (orchestration/dbt.py), and the identity scores against the
+# generator's truth, where there is one (orchestration/evaluation.py).
+transformation = dg.Definitions(
+    assets=[dbt_models, identity_quality], resources={"dbt": dbt_resource()}
+)
+
+# The GX suites as asset checks (orchestration/quality.py, expectations/).
+quality = dg.Definitions(asset_checks=build_gx_asset_checks())
+
 # dbt builds every layer in one step, and Dagster gates an asset only on the blocking checks
 # of its direct upstream assets: the publish step also depends on every checked dbt model,
 # so a failed staging or intermediate suite stops the publish too.
@@ -28,13 +41,10 @@ checked_dbt_models = [
     if suite.asset_key in dbt_models.keys
 ]
 
-defs = dg.Definitions(
+# Write-audit-publish of the marts (orchestration/publish.py), then the report beside them
+# (orchestration/report/).
+publishing = dg.Definitions(
     assets=[
-        *landing_assets,
-        *ingestion_assets,
-        file_manifest_asset,
-        dbt_models,
-        identity_quality,
         build_publish_asset(
             [*mart_asset_keys(), IDENTITY_QUALITY_KEY],
             gate_on=checked_dbt_models,
@@ -43,9 +53,15 @@ defs = dg.Definitions(
         ),
         build_report_asset(),
     ],
-    asset_checks=build_gx_asset_checks(),
+)
+
+# When a night runs: the nightly schedule, the new-file sensor (orchestration/schedules.py),
+# one run at a time (orchestration/runs.py).
+automation = dg.Definitions(
     jobs=[nightly_job],
     schedules=[nightly_schedule],
     sensors=[new_exports_sensor],
-    resources={"dbt": dbt_resource(), RUN_LOCK: RunLock()},
+    resources={RUN_LOCK: RunLock()},
 )
+
+defs = dg.Definitions.merge(ingestion, transformation, quality, publishing, automation)
