@@ -10,12 +10,14 @@ after the publish, and a suite that did not run that night shows no stale page.
 GX's pages load their stylesheets, scripts and logo from CDNs: the copy we keep makes no
 request at all (a club opens it offline, and a fan-data page should not call third parties).
 Remote ``<script>``, ``<link>`` and ``<img>`` tags are removed and a small inline style
-stands in for Bootstrap; the page's content (every expectation, its observed value and
-failure sample) is GX's, rendered in HTML without a script.
+stands in for Bootstrap; the page's content (every expectation, its observed value, how many
+values failed) is GX's, rendered in HTML without a script. The failing values themselves are
+left out: they may be a fan's email or name.
 """
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 import re
@@ -28,6 +30,15 @@ from typing import Any
 from orchestration.files import write_text_atomic
 
 PAGES_DIR = "data_docs"
+# What GX keeps of the failing values of an expectation.
+_SAMPLE_KEYS = (
+    "partial_unexpected_list",
+    "partial_unexpected_counts",
+    "partial_unexpected_index_list",
+    "unexpected_list",
+    "unexpected_index_list",
+    "unexpected_rows",
+)
 STAGING_DIR = Path("quality") / PAGES_DIR  # in the working area, beside the warehouse
 INDEX_FILE = "index.html"
 
@@ -67,12 +78,26 @@ def offline(page: str) -> str:
     return page.replace("</head>", _OFFLINE_STYLE + "\n</head>", 1)
 
 
+def without_samples(validation: Any) -> Any:
+    """A copy of the validation result without the values GX sampled from failing rows: a
+    published page says how many values failed, never which (they may be a fan's email or
+    name); the check's own result in Dagster keeps the sample for whoever runs the night."""
+    validation = copy.deepcopy(validation)
+    for result in validation.results:
+        for key in _SAMPLE_KEYS:
+            (result.result or {}).pop(key, None)
+        if result.result and "details" in result.result:
+            result.result["details"].pop("unexpected_rows", None)
+    return validation
+
+
 def render_validation(validation: Any) -> str:
-    """One suite's validation result as GX renders it for Data Docs (offline copy)."""
+    """One suite's validation result as GX renders it for Data Docs (offline copy), without
+    failing values."""
     from great_expectations.render.renderer import ValidationResultsPageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
-    document = ValidationResultsPageRenderer().render(validation)
+    document = ValidationResultsPageRenderer().render(without_samples(validation))
     return offline(DefaultJinjaPageView().render(document))
 
 

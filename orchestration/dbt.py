@@ -24,6 +24,7 @@ from dagster_dbt import (
 )
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 
+from orchestration.privacy import personal_columns
 from orchestration.runs import RunLock
 from orchestration.settings import (
     DBT_PROJECT_DIR,
@@ -366,6 +367,12 @@ def mart_primary_keys() -> dict[str, tuple[str, ...]]:
         if grains and not_null.issuperset(grains[0]):
             keys[node["name"]] = grains[0]
     return keys
+
+
+def mart_personal_columns() -> dict[str, tuple[str, ...]]:
+    """Each mart's columns declared personal in its YAML (table name -> columns): the BI
+    file withholds them (orchestration/privacy.py)."""
+    return personal_columns(_manifest_nodes())
 
 
 def relation_of(model: str) -> str:

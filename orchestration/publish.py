@@ -43,6 +43,8 @@ from typing import Any
 import dagster as dg
 import duckdb
 
+from orchestration.activation import export_activation
+from orchestration.privacy import find_personal_data
 from orchestration.runs import RUN_LOCK
 from orchestration.settings import asset_owners, connect_duckdb, paths, sql_identifier, sql_literal
 from orchestration.summary import check_results
@@ -107,13 +109,16 @@ def publish(
     *,
     as_of: dt.date | str | None = None,
     primary_keys: Mapping[str, Sequence[str]] | None = None,
+    withheld: Mapping[str, Sequence[str]] | None = None,
     checks: Mapping[str, Any] | None = None,
     keep: int = DEFAULT_KEEP,
 ) -> PublishResult:
     """Publish every table and view of ``schemas`` of the working DuckDB file (see module doc).
 
     ``primary_keys`` maps a table name to its key columns (else a table keeps the key it
-    declares itself); ``checks`` (the run's check results) is recorded in the manifest as
+    declares itself); ``withheld`` maps a table name to its personal columns, which the
+    published file leaves out (:mod:`orchestration.privacy`: whatever else looks personal
+    stops the publish); ``checks`` (the run's check results) is recorded in the manifest as
     given."""
     started = time.perf_counter()
     warehouse = Path(warehouse).resolve()
@@ -134,7 +139,9 @@ def publish(
 
     # 1. write the release under a temporary name
     try:
-        tables = _write_release(warehouse, staging, list(schemas), dict(primary_keys or {}))
+        tables = _write_release(
+            warehouse, staging, list(schemas), dict(primary_keys or {}), dict(withheld or {})
+        )
         manifest = {
             "run_id": run_id,
             "published_at": now.isoformat(timespec="seconds"),
@@ -144,6 +151,7 @@ def publish(
             "parquet_dir": PARQUET_LINK,
             "schemas": list(schemas),
             "tables": [t.as_dict() for t in tables],
+            "withheld_columns": {t: list(c) for t, c in sorted((withheld or {}).items())},
             "checks": dict(checks or {}),
         }
         _write_json(staging / MANIFEST, manifest)
@@ -178,7 +186,11 @@ def publish(
 
 
 def _write_release(
-    warehouse: Path, staging: Path, schemas: list[str], primary_keys: dict[str, Sequence[str]]
+    warehouse: Path,
+    staging: Path,
+    schemas: list[str],
+    primary_keys: dict[str, Sequence[str]],
+    withheld: dict[str, Sequence[str]],
 ) -> list[PublishedTable]:
     parquet_dir = staging / PARQUET_LINK
     parquet_dir.mkdir(parents=True)
@@ -227,8 +239,10 @@ def _write_release(
                 )
                 # a unique key orders the rows fully, and sorts far faster than every column
                 order = ", ".join(map(sql_identifier, key)) if key else "ALL"
-                con.execute(f"CREATE TABLE {dst} AS SELECT * FROM {src} ORDER BY {order}")
-                _copy_comments(con, (catalog, schema, name), dst)
+                personal = ", ".join(map(sql_identifier, withheld.get(name, ())))
+                columns = f"* EXCLUDE ({personal})" if personal else "*"
+                con.execute(f"CREATE TABLE {dst} AS SELECT {columns} FROM {src} ORDER BY {order}")
+                _copy_comments(con, (catalog, schema, name), dst, set(withheld.get(name, ())))
                 if key:
                     _add_primary_key(con, dst, key, f"{schema}.{name}")
                 rows = con.execute(f"SELECT count(*) FROM {dst}").fetchone()[0]
@@ -244,6 +258,12 @@ def _write_release(
                         parquet=f"{PARQUET_LINK}/{name}.parquet",
                         primary_key=key,
                     )
+                )
+            found = find_personal_data(con, alias)
+            if found:
+                raise PublishError(
+                    "personal data in the BI file, publish stopped (declare the column "
+                    "personal_data in its mart's YAML, or drop it): " + "; ".join(found)
                 )
         finally:
             con.execute(f"DETACH {alias}")  # checkpoints: the file is complete on disk
@@ -273,8 +293,9 @@ def _primary_key(con, source: tuple[str, str, str]) -> tuple[str, ...]:
     return tuple(found[0]) if found else ()
 
 
-def _copy_comments(con, source: tuple[str, str, str], dst: str) -> None:
-    """The source table's (or view's) comment and column comments, onto ``dst``."""
+def _copy_comments(con, source: tuple[str, str, str], dst: str, left_out: set[str]) -> None:
+    """The source table's (or view's) comment and column comments, onto ``dst`` (but those
+    of the columns ``left_out``)."""
     relation = con.execute(
         """
         SELECT comment FROM duckdb_tables()
@@ -295,6 +316,8 @@ def _copy_comments(con, source: tuple[str, str, str], dst: str) -> None:
         list(source),
     ).fetchall()
     for column, comment in columns:
+        if column in left_out:
+            continue
         con.execute(f"COMMENT ON COLUMN {dst}.{sql_identifier(column)} IS {sql_literal(comment)}")
 
 
@@ -386,12 +409,17 @@ def build_publish_asset(
     gate_on: Sequence[dg.AssetKey] = (),
     schemas: Sequence[str] = ("marts",),
     primary_keys: Mapping[str, Sequence[str]] | None = None,
+    withheld: Mapping[str, Sequence[str]] | None = None,
     as_of_relation: str | None = None,
+    activation_relation: str | None = None,
     keep: int = DEFAULT_KEEP,
 ) -> dg.AssetsDefinition:
     """The asset ``published/marts``, downstream of the marts.
 
-    ``primary_keys``: table name -> key columns of the published tables. ``as_of_relation``:
+    ``primary_keys``: table name -> key columns of the published tables. ``withheld``: table
+    name -> personal columns the BI file leaves out. ``activation_relation``: the mart the
+    activation export is written from once the BI file is published (same step, so both come
+    from one audited build). ``as_of_relation``:
     the working warehouse's relation holding the run's as-of date (the date dbt resolved and
     cut every figure at), recorded in the manifest with the run's check results.
 
@@ -428,8 +456,14 @@ def build_publish_asset(
             schemas,
             as_of=_resolved_as_of(p.warehouse, as_of_relation),
             primary_keys=primary_keys,
+            withheld=withheld,
             checks=check_results(context.instance, context.run.run_id),
             keep=keep,
+        )
+        activation = (
+            export_activation(p.warehouse, p.activation, activation_relation)
+            if activation_relation
+            else None
         )
         context.log.info(
             f"published {len(result.tables)} tables ({result.total_rows} rows) "
@@ -447,6 +481,7 @@ def build_publish_asset(
                 "release": dg.MetadataValue.path(str(result.release_dir)),
                 "as_of": result.as_of or "",
                 "pruned_releases": len(result.pruned),
+                "activation_rows": activation.rows if activation else 0,
                 "duration_s": round(result.duration_s, 2),
             }
         )

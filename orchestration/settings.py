@@ -49,6 +49,12 @@ class Paths:
         return self.home / "published"
 
     @property
+    def activation(self) -> Path:
+        """Directory the marketing tool reads (contact details of consenting fans): never
+        BI's."""
+        return self.home / "activation"
+
+    @property
     def dbt_state(self) -> Path:
         """The production build's dbt manifest, which dev builds defer to (--state)."""
         return self.home / "dbt_state"

@@ -44,6 +44,10 @@ households as (
     from {{ ref('int_fan_households_grouped') }}
 ),
 
+as_of as (
+    select as_of_date from {{ ref('int_run_as_of_resolved') }}
+),
+
 fans as (
     select
         fan_id,
@@ -65,8 +69,15 @@ fans as (
     group by fan_id
 )
 
+-- What BI sees of the person (the personal columns above stay in the working warehouse and
+-- in the activation export).
 select
     fans.*,
-    households.household_id
+    households.household_id,
+    {{ age_band('fans.birth_date', 'as_of.as_of_date') }} as age_band,
+    {{ postal_area('fans.postal_code') }} as postal_area,
+    fans.email is not null as has_email,
+    fans.phone is not null as has_phone
 from fans
 left join households on fans.fan_id = households.fan_id
+cross join as_of

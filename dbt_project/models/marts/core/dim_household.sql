@@ -30,7 +30,7 @@ select
     count(*) as member_count,
     count(case when fans.is_ticketing_buyer then 1 end) as ticketing_buyer_count,
     min(fans.postal_code) as postal_code,
-    substring(min(fans.postal_code), 1, {{ var('household_postal_area_length') }}) as postal_area,
+    {{ postal_area('min(fans.postal_code)') }} as postal_area,
     max(case when households.shares_address then 1 else 0 end) = 1 as shares_address,
     max(case when households.shares_mailbox then 1 else 0 end) = 1 as shares_mailbox,
     max(case when households.shares_phone then 1 else 0 end) = 1 as shares_phone,
