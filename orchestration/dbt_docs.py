@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 import tempfile
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+from orchestration.files import write_text_atomic
 from orchestration.settings import DBT_PROJECT_DIR, connect_duckdb
 
 DOCS_FILE = "dbt_docs.html"
@@ -55,6 +54,15 @@ def docs_fingerprint(warehouse: Path) -> str:
     return digest.hexdigest()
 
 
+def without_machine_paths(page: str, replacements: dict[str, str]) -> str:
+    """The page with this machine's absolute paths (dbt writes the project's root path and
+    its compiled files' paths into every node) replaced by names relative to the project:
+    a published page should not tell readers how the server is laid out."""
+    for path, name in sorted(replacements.items(), key=lambda item: -len(item[0])):
+        page = page.replace(path, name)
+    return page
+
+
 def generate_dbt_docs(
     out_dir: Path,
     warehouse: Path,
@@ -64,9 +72,9 @@ def generate_dbt_docs(
 ) -> DocsResult:
     """``dbt docs generate --static`` against the working warehouse (the catalog needs the
     relations dbt built), in a temporary target directory; the single self-contained page
-    it writes replaces ``out_dir/dbt_docs.html``. Skipped when that page was generated from
-    the same project and table shapes. The working file must not be locked by a writer
-    (run after the publish step)."""
+    it writes replaces ``out_dir/dbt_docs.html``, without this machine's paths. Skipped
+    when that page was generated from the same project and table shapes. The working file
+    must not be locked by a writer (run after the publish step)."""
     from orchestration.dbt import DBT_EXECUTABLE
 
     out_dir, warehouse = Path(out_dir), Path(warehouse)
@@ -96,8 +104,7 @@ def generate_dbt_docs(
                 f"dbt docs generate failed ({result.returncode}): "
                 f"{(result.stdout + result.stderr)[-2000:]}"
             )
-        tmp = docs.with_name(f".tmp-{docs.name}.{uuid.uuid4().hex}")
-        shutil.copyfile(page, tmp)
-        os.replace(tmp, docs)
+        machine_paths = {target: "target", str(DBT_PROJECT_DIR): DBT_PROJECT_DIR.name}
+        write_text_atomic(docs, without_machine_paths(page.read_text("utf-8"), machine_paths))
     stamp.write_text(fingerprint)
     return DocsResult(docs, regenerated=True)

@@ -18,6 +18,7 @@ from orchestration import dbt_docs, report
 from orchestration.report import marts as report_marts
 from orchestration.report import page as page_module
 from orchestration.runs import RUN_LOCK, RunLock
+from orchestration.settings import REPO_ROOT
 from tests.conftest_kpi import kpi_warehouse
 
 AGGREGATES = {"sum", "min", "max", "mean", "fsum"}
@@ -222,6 +223,10 @@ def test_dbt_docs_are_generated_as_one_offline_page(kpi, tmp_path):
     assert "exposure.grandstand.activation_audiences" in text
     assert not re.search(r"""<(script|link)[^>]+(src|href)=["']https?:""", text)
     assert '"send_anonymous_usage_stats": false' in text  # no tracking calls from the page
+    # nothing of this machine's layout: the project's root, the temporary target, the files
+    assert str(REPO_ROOT) not in text and "grandstand-docs-" not in text
+    assert str(kpi.warehouse.parent) not in text
+    assert '"root_path": "dbt_project"' in text
     if CHROMIUM.exists():
         shot = screenshot(
             docs.as_uri() + "#!/model/model.grandstand.kpi_satisfaction",

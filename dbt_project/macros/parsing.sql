@@ -6,6 +6,13 @@
     nullif(trim({{ column }}), '')
 {%- endmacro %}
 
+{#- Text people typed (names, addresses, comments, campaign names): as empty_as_null, and
+    without control characters (a NUL byte, a backspace), which would reach the report, the
+    activation file and the BI tools as they are. Line breaks and tabs stay. -#}
+{% macro clean_text(column) -%}
+    {{ empty_as_null(regexp_replace_all(column, "'[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]'", "''")) }}
+{%- endmacro %}
+
 {#- Typed raw columns hold canonical text (orchestration/landing/value_kinds.py): ingestion
     has already turned every form the exports use (12,50 / 1 234,50, DD/MM/YYYY HH:MM, ISO
     with T and Z, O/N ...) into it, or set the row aside. So these casts are portable. -#}

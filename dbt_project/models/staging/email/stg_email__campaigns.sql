@@ -5,7 +5,7 @@ with source as (
 renamed as (
     select
         {{ empty_as_null('campaign_id') }} as campaign_id,
-        {{ empty_as_null('name') }} as campaign_name,
+        {{ clean_text('name') }} as campaign_name,
         {{ empty_as_null('subject') }} as subject,
         lower({{ empty_as_null('type') }}) as campaign_type,
         -- the marketing tool writes its timestamps in UTC

@@ -23,8 +23,8 @@ renamed as (
     select
         {{ empty_as_null('contact_id') }} as contact_id,
         {{ empty_as_null('email') }} as email,
-        {{ empty_as_null('firstname') }} as first_name,
-        {{ empty_as_null('lastname') }} as last_name,
+        {{ clean_text('firstname') }} as first_name,
+        {{ clean_text('lastname') }} as last_name,
         {{ empty_as_null('sms') }} as sms_phone,
         {{ parse_date('date_of_birth') }} as birth_date,
         {{ empty_as_null('postcode') }} as postal_code,

@@ -12,7 +12,7 @@ renamed as (
     select
         {{ empty_as_null('id') }} as event_id,
         {{ empty_as_null('camp_id') }} as campaign_id,
-        {{ empty_as_null('campaign_name') }} as campaign_name,
+        {{ clean_text('campaign_name') }} as campaign_name,
         {{ empty_as_null('email') }} as email,
         lower({{ empty_as_null('event') }}) as event_type,
         -- ts_* are UTC epoch seconds; date_* are local wall-clock copies of the same instants

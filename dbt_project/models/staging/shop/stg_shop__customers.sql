@@ -23,8 +23,8 @@ known as (
 renamed as (
     select
         {{ empty_as_null('customer_id') }} as customer_id,
-        {{ empty_as_null('first_name') }} as first_name,
-        {{ empty_as_null('last_name') }} as last_name,
+        {{ clean_text('first_name') }} as first_name,
+        {{ clean_text('last_name') }} as last_name,
         {{ empty_as_null('email') }} as email,
         {{ parse_boolean('accepts_email_marketing') }} as accepts_email_marketing,
         {{ parse_boolean('accepts_sms_marketing') }} as accepts_sms_marketing,

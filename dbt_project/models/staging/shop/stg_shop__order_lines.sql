@@ -43,7 +43,7 @@ order_fields as (
         {{ parse_timestamp_to_utc('paid_at', 'UTC') }} as paid_at,
         {{ parse_timestamp_to_utc('fulfilled_at', 'UTC') }} as fulfilled_at,
         {{ parse_timestamp_to_utc('cancelled_at', 'UTC') }} as cancelled_at,
-        {{ empty_as_null('billing_name') }} as billing_name,
+        {{ clean_text('billing_name') }} as billing_name,
         {{ empty_as_null('billing_address1') }} as billing_address1,
         {{ empty_as_null('billing_city') }} as billing_city,
         -- Excel protects leading zeros with an apostrophe ('75008)
