@@ -13,6 +13,13 @@
     {{ empty_as_null(regexp_replace_all(column, "'[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]'", "''")) }}
 {%- endmacro %}
 
+{#- Free text from the exports (survey comments, campaign names and subjects, link URLs): as
+    clean_text, with the contact details in it redacted (macros/privacy.sql), so that no
+    email or phone reaches BI through a comment or a mailto: link. -#}
+{% macro free_text(column) -%}
+    {{ redact_contact_details(clean_text(column)) }}
+{%- endmacro %}
+
 {#- Typed raw columns hold canonical text (orchestration/landing/value_kinds.py): ingestion
     has already turned every form the exports use (12,50 / 1 234,50, DD/MM/YYYY HH:MM, ISO
     with T and Z, O/N ...) into it, or set the row aside. So these casts are portable. -#}

@@ -34,9 +34,11 @@
 {%- endmacro %}
 
 {#- Free text with the email addresses and phone numbers in it replaced by [email] and
-    [phone] (a survey comment may carry the fan's contact details). -#}
+    [phone] (a survey comment may carry the fan's contact details, a link a mailto:). A phone
+    is an international number (+ and 8 to 15 digits) or a French one (0 and nine digits in
+    pairs): dates (20.11.2026) and long ids are neither. -#}
 {% macro redact_contact_details(text) -%}
     {{ regexp_replace_all(
         regexp_replace_all(text, "'[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+[.][A-Za-z]{2,}'", "'[email]'"),
-        "'[+]?[0-9][0-9 .()-]{7,}[0-9]'", "'[phone]'") }}
+        "'[+][0-9]{1,3}([ .-]?[0-9]){7,12}|\\b0[1-9]([ .-]?[0-9]{2}){4}\\b'", "'[phone]'") }}
 {%- endmacro %}

@@ -33,7 +33,7 @@ select
     ranked.survey_type,
     ranked.touchpoint,
     ranked.score,
-    {{ redact_contact_details('ranked.comment_text') }} as comment_text,
+    ranked.comment_text,
     ranked.answered_at,
     {{ utc_to_local_date('ranked.answered_at') }} as answered_date,
     ranked.is_latest_answer

@@ -5,8 +5,8 @@ with source as (
 renamed as (
     select
         {{ empty_as_null('campaign_id') }} as campaign_id,
-        {{ clean_text('name') }} as campaign_name,
-        {{ empty_as_null('subject') }} as subject,
+        {{ free_text('name') }} as campaign_name,
+        {{ free_text('subject') }} as subject,
         lower({{ empty_as_null('type') }}) as campaign_type,
         -- the marketing tool writes its timestamps in UTC
         {{ parse_timestamp_to_utc('sent_at', 'UTC') }} as sent_at,

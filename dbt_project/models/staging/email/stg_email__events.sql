@@ -12,13 +12,13 @@ renamed as (
     select
         {{ empty_as_null('id') }} as event_id,
         {{ empty_as_null('camp_id') }} as campaign_id,
-        {{ clean_text('campaign_name') }} as campaign_name,
+        {{ free_text('campaign_name') }} as campaign_name,
         {{ empty_as_null('email') }} as email,
         lower({{ empty_as_null('event') }}) as event_type,
         -- ts_* are UTC epoch seconds; date_* are local wall-clock copies of the same instants
         {{ epoch_to_utc('ts_sent') }} as sent_at,
         {{ epoch_to_utc('ts_event') }} as event_at,
-        {{ empty_as_null('url') }} as url,
+        {{ free_text('url') }} as url,
         {{ empty_as_null('tag') }} as tag,
         _export_date,
         _source_file,

@@ -16,7 +16,7 @@ renamed as (
         lower({{ empty_as_null('survey') }}) as survey_type,
         lower({{ empty_as_null('touchpoint') }}) as touchpoint,
         {{ parse_integer('score') }} as score,
-        {{ clean_text('comment') }} as comment_text,
+        {{ free_text('comment') }} as comment_text,
         {{ parse_timestamp_to_utc('answered_at', 'UTC') }} as answered_at,
         _export_date,
         _source_file,
