@@ -15,6 +15,7 @@ the table and column and count the values, never quote them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,6 +38,43 @@ IDENTIFIER_NAMES = (
 # neither.
 EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 PHONE_PATTERN = r"^\s*(\+[1-9][0-9]{7,14}|0[1-9]([ .-]?[0-9]{2}){4})\s*$"
+
+
+# Parts of a column name (any tool's spelling: EMAIL, SMS, holder_first_name, billing_name,
+# default_address_phone, zip) that say its values are a person's.
+PERSONAL_NAME_PARTS = (
+    "email",
+    "mail",
+    "phone",
+    "sms",
+    "name",
+    "birth",
+    "address",
+    "zip",
+    "postcode",
+    "postal",
+)
+WITHHELD = "[personal data withheld]"
+_EMAIL = re.compile(EMAIL_PATTERN)
+_PHONE = re.compile(PHONE_PATTERN)
+
+
+def is_personal_column(column: str | None) -> bool:
+    return column is not None and any(part in column.lower() for part in PERSONAL_NAME_PARTS)
+
+
+def mask_personal(value: Any, column: str | None = None) -> Any:
+    """A sampled value as logs and check results may carry it: withheld when its column is
+    a person's or the value is an email or a phone; a row (mapping) column by column."""
+    if isinstance(value, Mapping):
+        return {key: mask_personal(item, str(key)) for key, item in value.items()}
+    if value is None:
+        return None
+    if is_personal_column(column):
+        return WITHHELD
+    if isinstance(value, str) and (_EMAIL.search(value) or _PHONE.fullmatch(value)):
+        return WITHHELD
+    return value
 
 
 def personal_columns(nodes: Mapping[str, Any], schema: str = "marts") -> dict[str, tuple[str, ...]]:

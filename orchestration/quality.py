@@ -27,6 +27,7 @@ import dagster as dg
 import yaml
 
 from orchestration import data_docs, gx_duckdb
+from orchestration.privacy import mask_personal
 from orchestration.settings import EXPECTATIONS_DIR, paths, project_var
 
 LAYERS = ("raw", "staging", "intermediate", "marts")
@@ -451,13 +452,16 @@ def _outcome(
 ) -> ExpectationOutcome:
     result = dict(res.result or {})
     error = _exception_message(res.exception_info)
+    # a sample goes to the check's result, Dagster's event log and the run's log: a
+    # person's values in it are withheld (orchestration/privacy.py)
     if sample_rows is not None:
-        sample: list[Any] = sample_rows
+        sample: list[Any] = [mask_personal(row) for row in sample_rows]
     else:
         sample = []
         for value in result.get("partial_unexpected_list") or []:
-            if value not in sample:
-                sample.append(value)
+            masked = mask_personal(value, spec.column)
+            if masked not in sample:
+                sample.append(masked)
         sample = sample[:sample_size]
     unexpected_count = result.get("unexpected_count")
     observed = result.get("observed_value")

@@ -128,6 +128,63 @@ def test_personal_data_no_yaml_declares_stops_the_publish(tmp_path: Path):
 
 
 @pytest.mark.parametrize(
+    ("value", "column", "shown"),
+    [
+        ("not-an-email", "EMAIL", privacy.WITHHELD),  # a person's column, whatever the value
+        ("Jo", "holder_first_name", privacy.WITHHELD),
+        ("1990-13-45", "DATE_OF_BIRTH", privacy.WITHHELD),
+        ("jo.doe@free.fr", "status", privacy.WITHHELD),  # a person's value, whatever the column
+        ("06 12 34 56 78", None, privacy.WITHHELD),
+        ("lost", "status", "lost"),
+        ("-3.5", "net_amount_eur", "-3.5"),
+        (None, "email", None),
+    ],
+)
+def test_samples_in_check_results_and_logs_withhold_personal_values(value, column, shown):
+    assert privacy.mask_personal(value, column) == shown
+
+
+def test_a_sampled_row_is_masked_column_by_column():
+    row = {"order_id": "T1", "email": "jo.doe@free.fr", "note": "call +33612345678"}
+    assert privacy.mask_personal(row) == {
+        "order_id": "T1",
+        "email": privacy.WITHHELD,
+        "note": "call +33612345678",  # a phone inside text is not a phone value...
+    }
+
+
+def test_a_failing_check_on_an_email_column_shows_no_email(tmp_path: Path):
+    from orchestration import quality
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE SCHEMA raw")
+        con.execute(
+            "CREATE TABLE raw.contacts AS SELECT * FROM (VALUES ('jo.doe@free'), ('a@b.fr'))"
+            " t(EMAIL)"
+        )
+    suite = tmp_path / "exp" / "raw" / "contacts.yml"
+    suite.parent.mkdir(parents=True)
+    suite.write_text(
+        "suite: raw_contacts\nblocking: false\nexpectations:\n"
+        "  - type: expect_column_values_to_be_in_set\n"
+        "    kwargs: {column: EMAIL, value_set: [a@b.fr]}\n"
+        "  - type: unexpected_rows\n"
+        "    description: an address has a domain\n"
+        "    kwargs:\n"
+        "      unexpected_rows_query: select EMAIL, 'no dot' as why from {batch}"
+        " where EMAIL not like '%@%.%'\n"
+    )
+    result = quality.run_suite(suite, warehouse)
+    assert not result.success
+    in_set, rows = result.failures
+    assert in_set.unexpected_count == 1 and in_set.sample == [privacy.WITHHELD]
+    assert rows.sample == [{"EMAIL": privacy.WITHHELD, "why": "no dot"}]
+    assert "jo.doe" not in result.describe()
+    assert "jo.doe" not in str(result.to_check_result().metadata)
+
+
+@pytest.mark.parametrize(
     ("value", "cell"),
     [
         ('=HYPERLINK("http://x.example","click")', '\'=HYPERLINK("http://x.example","click")'),
