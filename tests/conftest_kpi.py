@@ -134,6 +134,7 @@ def season_of(day: pd.Series) -> pd.Series:
 
 
 def _build(root: Path) -> KpiWarehouse:
+    from orchestration.dbt import mart_personal_columns
     from orchestration.generator import generate
     from orchestration.landing import load_landing
     from orchestration.publish import publish
@@ -173,7 +174,13 @@ def _build(root: Path) -> KpiWarehouse:
         text=True,
     )
     assert result.returncode == 0, f"dbt build failed:\n{result.stdout[-6000:]}\n{result.stderr}"
-    publish(built.warehouse, built.published_dir, "kpi-tests", as_of=built.expected["as_of_date"])
+    publish(
+        built.warehouse,
+        built.published_dir,
+        "kpi-tests",
+        as_of=built.expected["as_of_date"],
+        withheld=mart_personal_columns(),
+    )
     return built
 
 
