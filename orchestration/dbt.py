@@ -24,6 +24,7 @@ from dagster_dbt import (
 )
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 
+from orchestration.erasure import apply_erasure, compact
 from orchestration.privacy import personal_columns
 from orchestration.runs import RunLock
 from orchestration.settings import (
@@ -253,12 +254,26 @@ def dbt_models(
     # (`make test` runs them all), not to every night's data, as dbt Labs recommends.
     dbt_vars = {"as_of_date": as_of, "record_history": True}
     args = ["build", "--exclude", "test_type:unit", "--vars", json.dumps(dbt_vars)]
-    full_refresh = needs_full_refresh(config.full_refresh)
+    # erasure requests, and old records of erased people delivered again, are blanked in
+    # raw before anything reads it (orchestration/erasure.py)
+    erased = apply_erasure(paths().warehouse, paths().landing, paths().home)
+    if erased.requests or erased.blanked_anything:
+        context.log.info(
+            f"erasure: {erased.requests} requests, {erased.identifiers} identifiers suppressed, "
+            f"{erased.raw_rows_blanked} raw rows and {erased.quarantine_rows_blanked} "
+            "quarantined lines blanked"
+        )
+    full_refresh = needs_full_refresh(config.full_refresh) or (
+        "rows of erased people were blanked in raw" if erased.blanked_anything else ""
+    )
     if full_refresh:
         context.log.info(f"incremental models rebuilt whole: {full_refresh}")
         args.append("--full-refresh")
     invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from with_row_counts(invocation)
+    if invocation.is_successful() and erased.blanked_anything:
+        seconds = compact(paths().warehouse)
+        context.log.info(f"working file rewritten without freed pages in {seconds:.1f}s")
     if invocation.is_successful():
         # what production holds, for dev builds' --defer --state and slim CI's state:modified,
         # and what its incremental models were built by

@@ -44,6 +44,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.activation import export_activation
+from orchestration.erasure import last_erasure
 from orchestration.privacy import find_personal_data
 from orchestration.runs import RUN_LOCK
 from orchestration.settings import asset_owners, connect_duckdb, paths, sql_identifier, sql_literal
@@ -112,6 +113,7 @@ def publish(
     withheld: Mapping[str, Sequence[str]] | None = None,
     checks: Mapping[str, Any] | None = None,
     keep: int = DEFAULT_KEEP,
+    erased_at: dt.datetime | None = None,
 ) -> PublishResult:
     """Publish every table and view of ``schemas`` of the working DuckDB file (see module doc).
 
@@ -119,7 +121,8 @@ def publish(
     declares itself); ``withheld`` maps a table name to its personal columns, which the
     published file leaves out (:mod:`orchestration.privacy`: whatever else looks personal
     stops the publish); ``checks`` (the run's check results) is recorded in the manifest as
-    given."""
+    given. Releases written before ``erased_at`` (the last erasure request processed, UTC)
+    are deleted whatever ``keep`` says: they hold the erased people."""
     started = time.perf_counter()
     warehouse = Path(warehouse).resolve()
     published_dir = Path(published_dir).resolve()
@@ -131,7 +134,7 @@ def publish(
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise ValueError(f"not a schema name: {name!r}")
     now = dt.datetime.now(dt.UTC)
-    release_name = f"{now.strftime('%Y%m%dT%H%M%S.%fZ')}_{_safe(run_id)}"
+    release_name = f"{_release_time(now)}_{_safe(run_id)}"
     releases = published_dir / RELEASES
     releases.mkdir(parents=True, exist_ok=True)
     release = releases / release_name
@@ -170,7 +173,10 @@ def publish(
     _fsync_dir(published_dir)
 
     # 3. prune
-    pruned = _prune(releases, keep=keep, current=release)
+    if erased_at is not None:
+        # a release's name starts with its UTC time: those written before the erasure go
+        keep = min(keep, sum(1 for p in releases.iterdir() if p.name >= _release_time(erased_at)))
+    pruned = _prune(releases, keep=max(keep, 1), current=release)
     return PublishResult(
         run_id=run_id,
         published_at=manifest["published_at"],
@@ -321,6 +327,10 @@ def _copy_comments(con, source: tuple[str, str, str], dst: str, left_out: set[st
         con.execute(f"COMMENT ON COLUMN {dst}.{sql_identifier(column)} IS {sql_literal(comment)}")
 
 
+def _release_time(moment: dt.datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%S.%fZ")
+
+
 def _prune(releases: Path, *, keep: int, current: Path) -> list[Path]:
     """Delete all but the newest ``keep`` releases (names sort by time) and stale temp dirs."""
     done = sorted(p for p in releases.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -459,6 +469,7 @@ def build_publish_asset(
             withheld=withheld,
             checks=check_results(context.instance, context.run.run_id),
             keep=keep,
+            erased_at=last_erasure(p.warehouse),
         )
         activation = (
             export_activation(p.warehouse, p.activation, activation_relation)

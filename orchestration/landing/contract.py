@@ -343,3 +343,77 @@ def match_file(source: str, file_name: str) -> tuple[FileType, str] | None:
         if m:
             return ft, m.group(1)
     return None
+
+
+# What of each export is a person's (headers as the tools write them): what an erasure
+# request blanks in the raw tables (orchestration/erasure.py). 'email' and 'phone' columns
+# also find the person's rows; 'other' columns are only blanked.
+EMAIL, PHONE, OTHER = "email", "phone", "other"
+PERSONAL_COLUMNS: dict[str, dict[str, str]] = {
+    "ticketing_orders": {
+        "email": EMAIL,
+        "phone": PHONE,
+        "first_name": OTHER,
+        "last_name": OTHER,
+        "birth_date": OTHER,
+        "address": OTHER,
+        "postal_code": OTHER,
+        "city": OTHER,
+    },
+    "ticketing_tickets": {
+        "holder_email": EMAIL,
+        "holder_first_name": OTHER,
+        "holder_last_name": OTHER,
+    },
+    "shop_orders": {
+        "Email": EMAIL,
+        "Phone": PHONE,
+        "Billing Phone": PHONE,
+        "Shipping Phone": PHONE,
+        "Billing Name": OTHER,
+        "Billing Street": OTHER,
+        "Billing Address1": OTHER,
+        "Billing Address2": OTHER,
+        "Billing Company": OTHER,
+        "Billing City": OTHER,
+        "Billing Zip": OTHER,
+        "Shipping Name": OTHER,
+        "Shipping Street": OTHER,
+        "Shipping Address1": OTHER,
+        "Shipping Address2": OTHER,
+        "Shipping Company": OTHER,
+        "Shipping City": OTHER,
+        "Shipping Zip": OTHER,
+        "Notes": OTHER,
+    },
+    "shop_customers": {
+        "Email": EMAIL,
+        "Phone": PHONE,
+        "Default Address Phone": PHONE,
+        "First Name": OTHER,
+        "Last Name": OTHER,
+        "Default Address Company": OTHER,
+        "Default Address Address1": OTHER,
+        "Default Address Address2": OTHER,
+        "Default Address City": OTHER,
+        "Default Address Zip": OTHER,
+        "Note": OTHER,
+    },
+    "email_contacts": {
+        "EMAIL": EMAIL,
+        "SMS": PHONE,
+        "FIRSTNAME": OTHER,
+        "LASTNAME": OTHER,
+        "DATE_OF_BIRTH": OTHER,
+        "POSTCODE": OTHER,
+    },
+    "email_events": {"email": EMAIL},
+    "email_survey_responses": {"email": EMAIL, "comment": OTHER},
+}
+_unknown_personal = {
+    (name, header)
+    for name, columns in PERSONAL_COLUMNS.items()
+    for header in columns
+    if header not in FILE_TYPES_BY_NAME[name].columns
+}
+assert not _unknown_personal, f"personal columns outside the contract: {_unknown_personal}"

@@ -1,0 +1,178 @@
+"""Right to erasure on generated data: a request for a person with records in all three tools
+removes every email and phone of theirs from every file of the working area and of the
+published folder (searched byte by byte), keeps revenue as it was, and keeps them out when
+their old exports are delivered again. The person and their identifiers come from the
+generator's truth (persons.csv, source_records.csv)."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration import erasure
+from orchestration.landing.contract import match_file
+from tests.conftest import run_nightly
+
+pytestmark = pytest.mark.e2e
+
+TOOLS = ("ticketing_", "shop_", "email_")
+
+
+def person_in_every_tool(truth: Path) -> dict:
+    """The first person with records in the ticketing tool, the shop and the email tool,
+    a phone and two emails (one per tool at least)."""
+    with (truth / "source_records.csv").open(encoding="utf-8") as f:
+        tools_of = defaultdict(set)
+        for row in csv.DictReader(f):
+            tools_of[row["person_id"]] |= {t for t in TOOLS if row["record_type"].startswith(t)}
+    with (truth / "persons.csv").open(encoding="utf-8") as f:
+        for person in csv.DictReader(f):
+            emails = [e for e in person["emails"].split("|") if e]
+            if tools_of[person["person_id"]] == set(TOOLS) and person["phone_e164"] and emails:
+                return {"emails": emails, "phone": person["phone_e164"]}
+    raise AssertionError("the generated data has no person in every tool")
+
+
+def files_holding(root: Path, identifiers: list[str]) -> dict[str, list[str]]:
+    """Files under ``root`` whose bytes hold one of the identifiers (case-insensitively), and
+    which ones: the phone also in its national form (06...)."""
+    needles = {i.lower().encode() for i in identifiers}
+    needles |= {("0" + i[3:]).encode() for i in identifiers if i.startswith("+33")}
+    found = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        data = path.read_bytes().lower()
+        hits = sorted(n.decode() for n in needles if n in data)
+        if hits:
+            found[str(path.relative_to(root))] = hits
+    return found
+
+
+def net_revenue(home: Path) -> float:
+    with duckdb.connect(str(home / "published" / "grandstand.duckdb"), read_only=True) as con:
+        return con.execute("SELECT sum(net_revenue_eur) FROM marts.kpi_sales_monthly").fetchone()[0]
+
+
+def redeliver(landing: Path, emails: list[str]) -> None:
+    """For each delta export holding one of ``emails``: a new export dated 2026-11-23 with
+    its header and the lines holding them (a snapshot of one line would be refused as a
+    truncated export, rightly)."""
+    needles = [e.lower() for e in emails]
+    for path in sorted(landing.glob("*/*_202611*.*")):
+        matched = match_file(path.parent.name, path.name)
+        if matched is None or matched[0].kind != "delta":
+            continue
+        lines = path.read_bytes().decode("utf-8", errors="replace").splitlines(keepends=True)
+        theirs = [line for line in lines[1:] if any(n in line.lower() for n in needles)]
+        if theirs:
+            header = [] if path.suffix == ".jsonl" else lines[:1]
+            again = path.with_name(re.sub(r"\d{8}", "20261123", path.name))
+            again.write_text("".join(header + theirs), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def nights(generated_landing, tmp_path_factory):
+    """Night 1 as usual; night 2 with an erasure request; night 3 with the person's old
+    exports delivered again under a later date. The landing sits outside the working area:
+    it belongs to the tools that export into it."""
+    work = tmp_path_factory.mktemp("erasure")
+    landing, home = work / "landing", work / "home"
+    shutil.copytree(generated_landing.landing, landing, ignore=shutil.ignore_patterns("_truth"))
+    person = person_in_every_tool(generated_landing.landing / "_truth")
+    identifiers = [*person["emails"], person["phone"]]
+    results = [run_nightly(home, landing)]
+    held_before = files_holding(home, identifiers)
+    revenue_before = net_revenue(home)
+    requests = landing / erasure.REQUESTS_DIR
+    requests.mkdir()
+    (requests / "erasure_20261121.csv").write_text(
+        f"email,phone,fan_id\n{person['emails'][0].upper()},,\n", encoding="utf-8"
+    )
+    results.append(run_nightly(home, landing))
+    held_after = files_holding(home, identifiers)
+    revenue_after = net_revenue(home)
+    # the tools deliver the person's old records again: their lines, in newer exports
+    redeliver(landing, person["emails"])
+    results.append(run_nightly(home, landing))
+    return {
+        "home": home,
+        "landing": landing,
+        "identifiers": identifiers,
+        "results": results,
+        "held_before": held_before,
+        "held_after": held_after,
+        "held_redelivered": files_holding(home, identifiers),
+        "revenue": (revenue_before, revenue_after),
+    }
+
+
+def test_every_night_succeeds(nights):
+    assert [r.success for r in nights["results"]] == [True, True, True]
+
+
+def test_the_person_was_in_the_warehouse_before_the_request(nights):
+    # the search works: before the request, the working file holds their identifiers
+    assert "warehouse.duckdb" in nights["held_before"], nights["held_before"]
+
+
+def test_after_the_request_no_file_holds_any_of_their_identifiers(nights):
+    assert nights["held_after"] == {}
+
+
+def test_their_old_exports_delivered_again_do_not_bring_them_back(nights):
+    assert nights["held_redelivered"] == {}
+
+
+def test_revenue_keeps_its_figures(nights):
+    before, after = nights["revenue"]
+    assert after == pytest.approx(before, abs=0.005)
+
+
+def test_the_request_is_logged_without_personal_data_and_its_file_is_gone(nights):
+    home, identifiers = nights["home"], nights["identifiers"]
+    assert not list((nights["landing"] / erasure.REQUESTS_DIR).iterdir())
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        log = con.execute(f"SELECT * FROM {erasure.ERASURE_LOG_TABLE}").fetchall()
+        kinds = con.execute(
+            f"SELECT kind, count(*) FROM {erasure.SUPPRESSION_TABLE} GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+    ((file, _sha, line, requested_on, _at, fans, hashed, raw_rows, quarantined, problem),) = log
+    assert (file, line, str(requested_on), problem) == (
+        "erasure_20261121.csv",
+        2,
+        "2026-11-21",
+        None,
+    )
+    assert fans >= 1 and raw_rows > 0 and hashed == sum(n for _, n in kinds)
+    # the request gave an email only: the phone was found through the fan
+    assert dict(kinds)["email"] >= 1 and dict(kinds)["phone"] >= 1
+    assert not any(i.lower() in repr(log).lower() for i in identifiers)
+
+
+def test_identifier_keys_match_their_sql_twins():
+    with duckdb.connect() as con:
+        for kind, value, key in (
+            ("email", " Jo.Doe+club@Free.FR ", "jo.doe@free.fr"),
+            ("phone", "+33 6 12 34 56 78", "612345678"),
+            ("phone", "06.12.34.56.78", "612345678"),
+            ("phone", "0033612345678", "612345678"),
+        ):
+            python_key = erasure.email_key(value) if kind == "email" else erasure.phone_key(value)
+            one_value = "FROM (SELECT ?::VARCHAR AS v)"
+            sql_key = con.execute(f"SELECT {erasure._key_sql(kind, 'v')} {one_value}", [value])
+            assert python_key == sql_key.fetchone()[0] == key
+            salted = erasure.identifier_hash("s", kind, key)
+            sql_hash = erasure._hash_sql("s", kind, erasure._key_sql(kind, "v"))
+            assert con.execute(f"SELECT {sql_hash} {one_value}", [value]).fetchone()[0] == salted
+
+
+def test_a_request_without_an_identifier_is_refused_with_its_line(tmp_path: Path):
+    path = tmp_path / "erasure_20261121.csv"
+    path.write_text("email,phone\na@b.fr,\n,\n", encoding="utf-8")
+    with pytest.raises(erasure.ErasureRequestError, match="erasure_20261121.csv line 3"):
+        erasure.read_request_file(path)
