@@ -77,6 +77,18 @@ def mask_personal(value: Any, column: str | None = None) -> Any:
     return value
 
 
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"')
+
+
+def mask_reason(reason: str, column: str | None) -> str:
+    """A quarantine reason as the run's logs and Dagster show it (raw._quarantine keeps it
+    whole, under erasure): the values it quotes withheld when its column is a person's, and
+    any email address in it."""
+    if is_personal_column(column):
+        reason = _QUOTED.sub(WITHHELD, reason)
+    return _EMAIL.sub(WITHHELD, reason)
+
+
 def personal_columns(nodes: Mapping[str, Any], schema: str = "marts") -> dict[str, tuple[str, ...]]:
     """Table name -> its columns declared personal, for the models of ``schema`` in a dbt
     manifest's ``nodes``."""

@@ -311,3 +311,27 @@ def test_the_age_band_is_the_fans_age_at_the_as_of_date(nightly):
     wrong = [(b, band) for b, band in fans if band != expected_band(b, as_of, starts)]
     assert not wrong, wrong[:5]
     assert len({band for _, band in fans}) >= 5  # the generator's fans span the bands
+
+
+def test_quarantine_examples_in_logs_withhold_personal_values(tmp_path: Path):
+    from orchestration.landing import load_landing
+
+    landing = tmp_path / "landing" / "email"
+    landing.mkdir(parents=True)
+    (landing / "contacts_20261120.csv").write_text(
+        "CONTACT_ID;EMAIL;FIRSTNAME;DATE_OF_BIRTH;CREATED_AT\n"
+        "C1;jo.doe@free.fr;Jo;31/02/1990;2026-11-20 10:00:00\n"
+        "C2;al@free.fr;Al;1990-01-02;not a time\n",
+        encoding="utf-8",
+    )
+    report = load_landing(tmp_path / "landing", tmp_path / "warehouse.duckdb")
+    (result,) = report.files
+    assert result.rows_quarantined == 2
+    shown = " ".join(result.issues)
+    # the birth date is a person's value, the bad timestamp is not
+    assert "31/02/1990" not in shown and privacy.WITHHELD in shown and "not a time" in shown
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        reasons = " ".join(
+            r for (r,) in con.execute("SELECT reason FROM raw._quarantine").fetchall()
+        )
+    assert "31/02/1990" in reasons  # the quarantine keeps the reason whole (under erasure)

@@ -52,6 +52,7 @@ from orchestration.landing.results import (
     LandingReport,
 )
 from orchestration.landing.value_kinds import check_sql
+from orchestration.privacy import mask_reason
 from orchestration.settings import connect_duckdb, sql_identifier
 
 log = logging.getLogger("grandstand.landing")
@@ -914,7 +915,8 @@ class _FileLoader:
         r = self.result
         r.rows_quarantined += 1
         if len(r.issues) < MAX_ISSUES:
-            r.issues.append(f"{r.source_file} line {line}: {reason}")
+            # examples travel to logs and Dagster's event log: no person's value in them
+            r.issues.append(f"{r.source_file} line {line}: {mask_reason(reason, column)}")
         self.quarantine.append((line, column, reason, raw))
         if len(self.quarantine) >= BATCH_ROWS:
             self._flush_quarantine()
