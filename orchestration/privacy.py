@@ -109,7 +109,8 @@ def personal_columns(nodes: Mapping[str, Any], schema: str = "marts") -> dict[st
 
 def find_personal_data(con: Any, catalog: str) -> list[str]:
     """What in the DuckDB database attached as ``catalog`` looks like personal data: one
-    line per column found, naming it and counting the values (never quoting them)."""
+    line per column found, naming it and counting the values (never quoting them). One scan
+    per table, whatever its number of text columns."""
     columns = con.execute(
         """
         SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns()
@@ -118,30 +119,34 @@ def find_personal_data(con: Any, catalog: str) -> list[str]:
         [catalog],
     ).fetchall()
     findings = []
+    text_columns: dict[tuple[str, str], list[str]] = {}
     for schema, table, column, data_type in columns:
         where = f"{schema}.{table}.{column}"
-        relation = f'"{catalog}"."{schema}"."{table}"'
-        quoted = '"' + column.replace('"', '""') + '"'
         if column.lower() in IDENTIFIER_NAMES:
             findings.append(f"{where}: a column named after a direct identifier")
         elif data_type in ("DATE", "TIMESTAMP") and "birth" in column.lower():
             findings.append(f"{where}: a birth date")
         elif data_type == "VARCHAR":
+            text_columns.setdefault((schema, table), []).append(column)
+    for (schema, table), names in text_columns.items():
+        counts = []
+        for column in names:
+            quoted = '"' + column.replace('"', '""') + '"'
             # cheap tests first: the regular expressions run on few values of a large table
-            emails, phones = con.execute(
-                f"""
-                SELECT
-                    count(*) FILTER (WHERE contains({quoted}, '@')
-                        AND regexp_matches({quoted}, ?)),
-                    count(*) FILTER (WHERE length({quoted}) BETWEEN 9 AND 20
-                        AND left(ltrim({quoted}), 1) IN ('+', '0')
-                        AND regexp_matches({quoted}, ?))
-                FROM {relation}
-                """,
-                [EMAIL_PATTERN, PHONE_PATTERN],
-            ).fetchone()
+            counts += [
+                f"count(*) FILTER (WHERE contains({quoted}, '@')"
+                f" AND regexp_matches({quoted}, '{EMAIL_PATTERN}'))",
+                f"count(*) FILTER (WHERE length({quoted}) BETWEEN 9 AND 20"
+                f" AND left(ltrim({quoted}), 1) IN ('+', '0')"
+                f" AND regexp_matches({quoted}, '{PHONE_PATTERN}'))",
+            ]
+        found = con.execute(
+            f'SELECT {", ".join(counts)} FROM "{catalog}"."{schema}"."{table}"'
+        ).fetchone()
+        for column, emails, phones in zip(names, found[::2], found[1::2], strict=True):
+            where = f"{schema}.{table}.{column}"
             if emails:
                 findings.append(f"{where}: {emails} values hold an email address")
             if phones:
                 findings.append(f"{where}: {phones} values are phone numbers")
-    return findings
+    return sorted(findings)
