@@ -257,6 +257,8 @@ def dbt_models(
     # erasure requests, and old records of erased people delivered again, are blanked in
     # raw before anything reads it (orchestration/erasure.py)
     erased = apply_erasure(paths().warehouse, paths().landing, paths().home)
+    for problem in erased.problems:
+        context.log.warning(f"erasure request not applied (left in place): {problem}")
     if erased.requests or erased.blanked_anything:
         context.log.info(
             f"erasure: {erased.requests} requests, {erased.identifiers} identifiers suppressed, "

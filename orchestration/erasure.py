@@ -84,6 +84,7 @@ class ErasureReport:
     identifiers: int  # hashes added to the suppression list this run
     raw_rows_blanked: int  # this run, new requests and re-delivered rows together
     quarantine_rows_blanked: int
+    problems: tuple[str, ...] = ()  # request files left in place, with why (file, line)
 
     @property
     def blanked_anything(self) -> bool:
@@ -218,7 +219,13 @@ def apply_erasure(warehouse: Path, landing: Path, home: Path) -> ErasureReport:
         salt = privacy_salt(home)
         for ddl in _DDL:
             con.execute(ddl)
-        requests = [r for f in files for r in read_request_file(f)]
+        requests, problems, read = [], [], []
+        for f in files:
+            try:
+                requests += read_request_file(f)
+                read.append(f)
+            except ErasureRequestError as e:  # said, and left for the club to correct
+                problems.append(str(e))
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # the tables hold UTC
         identifiers = 0
         log_rows = []
@@ -250,9 +257,9 @@ def apply_erasure(warehouse: Path, landing: Path, home: Path) -> ErasureReport:
                     None if fans or hashed else "no identifier of this request is known",
                 ],
             )
-    for f in files:
+    for f in read:
         f.unlink()  # it holds the identifiers in clear; the log keeps its sha256
-    return ErasureReport(len(requests), identifiers, raw_rows, quarantine_rows)
+    return ErasureReport(len(requests), identifiers, raw_rows, quarantine_rows, tuple(problems))
 
 
 def _resolve(

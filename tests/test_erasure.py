@@ -176,3 +176,35 @@ def test_a_request_without_an_identifier_is_refused_with_its_line(tmp_path: Path
     path.write_text("email,phone\na@b.fr,\n,\n", encoding="utf-8")
     with pytest.raises(erasure.ErasureRequestError, match="erasure_20261121.csv line 3"):
         erasure.read_request_file(path)
+
+
+def test_a_bad_request_file_is_said_and_left_while_a_good_one_is_applied(tmp_path: Path):
+    from orchestration.landing import load_landing
+
+    landing, home = tmp_path / "landing", tmp_path / "home"
+    (landing / "email").mkdir(parents=True)
+    (landing / "email" / "contacts_20261120.csv").write_text(
+        "CONTACT_ID;EMAIL;FIRSTNAME;SMS;CREATED_AT\n"
+        "C1;Jo.Doe@free.fr;Jo;06 12 34 56 78;2026-11-20 10:00:00\n"
+        "C2;al@free.fr;Al;;2026-11-20 10:00:00\n",
+        encoding="utf-8",
+    )
+    warehouse = home / "warehouse.duckdb"
+    home.mkdir()
+    load_landing(landing, warehouse)
+    requests = landing / erasure.REQUESTS_DIR
+    requests.mkdir()
+    (requests / "erasure_20261121.csv").write_text("phone\n+33612345678\n", encoding="utf-8")
+    (requests / "erasure_20261122.csv").write_text("name\nJo\n", encoding="utf-8")
+    report = erasure.apply_erasure(warehouse, landing, home)
+    assert (report.requests, report.raw_rows_blanked) == (1, 1)
+    assert report.problems == (
+        f"{requests / 'erasure_20261122.csv'} line 1: no column email, phone, fan_id in the header",
+    )
+    assert [p.name for p in requests.iterdir()] == ["erasure_20261122.csv"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "SELECT contact_id, email, firstname, sms FROM raw.email_contacts ORDER BY 1"
+        ).fetchall()
+    # found by the phone in another form; every personal column of the row blanked
+    assert rows == [("C1", None, None, None), ("C2", "al@free.fr", "Al", "")]
