@@ -10,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.activation import CONTACTS_FILE
 from orchestration.evaluation import IDENTITY_QUALITY_KEY
 from orchestration.identity_quality import QUALITY_TABLE, PairwiseScores, format_scores
 from orchestration.ingestion import POLICY_CHECK
@@ -40,6 +41,7 @@ class RunSummary:
     published: bool = False
     published_file: Path | None = None
     report: Path | None = None
+    activation_file: Path | None = None  # for the marketing tool only
     identity_quality: list[PairwiseScores] = field(default_factory=list)
 
 
@@ -118,6 +120,8 @@ def summarize(instance: dg.DagsterInstance, run_id: str, paths: Paths) -> RunSum
         summary.published_file = paths.published / "grandstand.duckdb"
         report = paths.published / "report" / "index.html"
         summary.report = report if report.exists() else None
+        activation = paths.activation / CONTACTS_FILE
+        summary.activation_file = activation if activation.exists() else None
     return summary
 
 
@@ -222,6 +226,8 @@ def format_summary(summary: RunSummary) -> str:
         ]
         if summary.report:
             lines.append(f"KPI report:     {summary.report}")
+        if summary.activation_file:
+            lines.append(f"Activation:     {summary.activation_file} (the marketing tool only)")
     else:
         lines += ["", "Nothing published: BI tools keep reading the previous published release."]
     return "\n".join(lines)

@@ -303,6 +303,10 @@ def test_a_run_prints_a_line_per_phase_and_its_summary_and_logs_the_rest(campaig
     assert phases[:3] == ["Load the exports", "Quality checks", "Build the warehouse (dbt build)"]
     assert phases[-2:] == ["Publish the marts", "KPI report and dbt docs"]
     assert "SUCCESS" in stdout and "Published file:" in stdout
+    # the activation file is said apart from BI's, with who it is for
+    assert re.search(
+        r"^Activation: +\S+audience_contacts\.csv \(the marketing tool only\)$", stdout, re.M
+    )
     log = Path(re.search(r"^Full log: +(\S+)$", stdout, re.MULTILINE)[1])
     logged = log.read_text()  # Dagster's and dbt's own lines, kept out of the terminal
     assert "RUN_SUCCESS" in logged and re.search(r"\d+ of \d+ OK created sql table model", logged)
