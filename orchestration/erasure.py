@@ -8,7 +8,8 @@ builds (orchestration/dbt.py):
 
 1. each new request file's people are resolved: the identifiers given, and, through the
    last run's identity resolution, every email and phone of the fan they belong to (a
-   person with another address in the shop than in the ticketing tool);
+   person with another address in the shop than in the ticketing tool), and the ids of
+   their records that may carry neither (a name typed on a ticket someone else bought);
 2. those identifiers enter the **suppression list** ``raw._suppression`` as salted hashes
    (sha256 of a secret salt, the kind and the identifier's key), never in clear;
 3. every raw row carrying a suppressed email or phone has its personal columns
@@ -61,6 +62,9 @@ SALT_FILE = "privacy_salt"
 ERASED = "[erased]"
 # The resolved identities of the last run: every record's email and phone, and its fan.
 IDENTITY_RELATION = "intermediate.int_identity_records_clustered"
+# Records of a person that may carry no email or phone of theirs (a name typed on a ticket
+# someone else bought): suppressed by their id. Record type -> (export, raw id column).
+RECORDS_BY_ID = {"ticket_holder": ("ticketing_tickets", "ticket_id")}
 
 _DDL = (
     f"""CREATE TABLE IF NOT EXISTS {SUPPRESSION_TABLE} (
@@ -282,12 +286,14 @@ def _resolve(
             [emails, phones, sorted(fans)],
         ).fetchall()
         fans = {fan for (fan,) in found}
-        for email, phone in con.execute(
-            f"SELECT DISTINCT email_normalized, phone_e164 FROM {IDENTITY_RELATION}"
-            " WHERE fan_id IN (SELECT unnest(?::VARCHAR[]))",
+        for record_type, record_id, email, phone in con.execute(
+            f"SELECT DISTINCT record_type, record_id, email_normalized, phone_e164"
+            f" FROM {IDENTITY_RELATION} WHERE fan_id IN (SELECT unnest(?::VARCHAR[]))",
             [sorted(fans)],
         ).fetchall():
             keys |= {(EMAIL, email_key(email)), (PHONE, phone_key(phone))}
+            if record_type in RECORDS_BY_ID:
+                keys.add((record_type, record_id))
     hashes = {(kind, identifier_hash(salt, kind, key)) for kind, key in keys if key}
     return hashes, len(fans)
 
@@ -308,6 +314,12 @@ def _blank_raw(con: duckdb.DuckDBPyConnection, salt: str) -> int:
             f"(SELECT identifier_hash FROM {SUPPRESSION_TABLE})"
             for c, kind in columns.items()
             if kind in (EMAIL, PHONE)
+        ]
+        matches += [
+            f"{_hash_sql(salt, record_type, f'trim({sql_identifier(id_column)})')} IN "
+            f"(SELECT identifier_hash FROM {SUPPRESSION_TABLE})"
+            for record_type, (export, id_column) in RECORDS_BY_ID.items()
+            if export == name and id_column in existing
         ]
         if not matches:
             continue

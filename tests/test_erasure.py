@@ -87,6 +87,16 @@ def nights(generated_landing, tmp_path_factory):
     identifiers = [*person["emails"], person["phone"]]
     results = [run_nightly(home, landing)]
     held_before = files_holding(home, identifiers)
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        holder_tickets = [
+            ticket
+            for (ticket,) in con.execute(
+                "SELECT record_id FROM intermediate.int_identity_records_clustered"
+                " WHERE record_type = 'ticket_holder' AND fan_id IN (SELECT fan_id"
+                " FROM intermediate.int_identity_records_clustered WHERE email_normalized = ?)",
+                [person["emails"][0]],
+            ).fetchall()
+        ]
     revenue_before = net_revenue(home)
     requests = landing / erasure.REQUESTS_DIR
     requests.mkdir()
@@ -95,6 +105,12 @@ def nights(generated_landing, tmp_path_factory):
     )
     results.append(run_nightly(home, landing))
     held_after = files_holding(home, identifiers)
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        holder_names = con.execute(
+            "SELECT holder_first_name, holder_last_name FROM raw.ticketing_tickets"
+            " WHERE trim(ticket_id) IN (SELECT unnest(?::VARCHAR[]))",
+            [holder_tickets],
+        ).fetchall()
     revenue_after = net_revenue(home)
     # the tools deliver the person's old records again: their lines, in newer exports
     redeliver(landing, person["emails"])
@@ -108,6 +124,8 @@ def nights(generated_landing, tmp_path_factory):
         "held_after": held_after,
         "held_redelivered": files_holding(home, identifiers),
         "revenue": (revenue_before, revenue_after),
+        "holder_tickets": holder_tickets,
+        "holder_names_after": holder_names,
     }
 
 
@@ -126,6 +144,13 @@ def test_after_the_request_no_file_holds_any_of_their_identifiers(nights):
 
 def test_their_old_exports_delivered_again_do_not_bring_them_back(nights):
     assert nights["held_redelivered"] == {}
+
+
+def test_the_names_typed_on_their_tickets_are_gone_too(nights):
+    # a ticket someone else bought for them carries their name, not their email or phone
+    assert nights["holder_tickets"], "the person holds no ticket in the generated data"
+    assert nights["holder_names_after"]
+    assert set(nights["holder_names_after"]) == {(None, None)}
 
 
 def test_revenue_keeps_its_figures(nights):
