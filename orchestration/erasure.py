@@ -50,6 +50,7 @@ from orchestration.landing.contract import (
     raw_column_name,
 )
 from orchestration.landing.manifest import QUARANTINE_TABLE, table_columns
+from orchestration.privacy import EMAIL_PATTERN
 from orchestration.settings import connect_duckdb, sql_identifier, sql_literal
 
 REQUESTS_DIR = "privacy"
@@ -339,7 +340,7 @@ def _blank_quarantine(con: duckdb.DuckDBPyConnection, salt: str) -> int:
         table_columns(con, QUARANTINE_TABLE)
     except duckdb.CatalogException:
         return 0
-    emails = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+    # any number-like word: its last nine digits are what a phone's key keeps
     phones = r"[+0-9][0-9 .()-]{7,}[0-9]"
     word_hash = (
         "list_has_any(list_transform(regexp_extract_all(raw_record, {pattern}), "
@@ -351,7 +352,7 @@ def _blank_quarantine(con: duckdb.DuckDBPyConnection, salt: str) -> int:
             hash=_hash_sql(salt, kind, _key_sql(kind, "w")),
             table=SUPPRESSION_TABLE,
         )
-        for kind, pattern in ((EMAIL, emails), (PHONE, phones))
+        for kind, pattern in ((EMAIL, EMAIL_PATTERN), (PHONE, phones))
     )
     return con.execute(
         f"UPDATE {QUARANTINE_TABLE} SET raw_record = {sql_literal(ERASED)}, "
