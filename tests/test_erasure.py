@@ -7,7 +7,6 @@ generator's truth (persons.csv, source_records.csv)."""
 from __future__ import annotations
 
 import csv
-import re
 import shutil
 from collections import defaultdict
 from pathlib import Path
@@ -16,8 +15,8 @@ import duckdb
 import pytest
 
 from orchestration import erasure
-from orchestration.landing.contract import match_file
 from tests.conftest import run_nightly
+from tests.privacy_files import files_holding, redeliver
 
 pytestmark = pytest.mark.e2e
 
@@ -39,40 +38,9 @@ def person_in_every_tool(truth: Path) -> dict:
     raise AssertionError("the generated data has no person in every tool")
 
 
-def files_holding(root: Path, identifiers: list[str]) -> dict[str, list[str]]:
-    """Files under ``root`` whose bytes hold one of the identifiers (case-insensitively), and
-    which ones: the phone also in its national form (06...)."""
-    needles = {i.lower().encode() for i in identifiers}
-    needles |= {("0" + i[3:]).encode() for i in identifiers if i.startswith("+33")}
-    found = {}
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        data = path.read_bytes().lower()
-        hits = sorted(n.decode() for n in needles if n in data)
-        if hits:
-            found[str(path.relative_to(root))] = hits
-    return found
-
-
 def net_revenue(home: Path) -> float:
     with duckdb.connect(str(home / "published" / "grandstand.duckdb"), read_only=True) as con:
         return con.execute("SELECT sum(net_revenue_eur) FROM marts.kpi_sales_monthly").fetchone()[0]
-
-
-def redeliver(landing: Path, emails: list[str]) -> None:
-    """For each delta export holding one of ``emails``: a new export dated 2026-11-23 with
-    its header and the lines holding them (a snapshot of one line would be refused as a
-    truncated export, rightly)."""
-    needles = [e.lower() for e in emails]
-    for path in sorted(landing.glob("*/*_202611*.*")):
-        matched = match_file(path.parent.name, path.name)
-        if matched is None or matched[0].kind != "delta":
-            continue
-        lines = path.read_bytes().decode("utf-8", errors="replace").splitlines(keepends=True)
-        theirs = [line for line in lines[1:] if any(n in line.lower() for n in needles)]
-        if theirs:
-            header = [] if path.suffix == ".jsonl" else lines[:1]
-            again = path.with_name(re.sub(r"\d{8}", "20261123", path.name))
-            again.write_text("".join(header + theirs), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +160,7 @@ def test_identifier_keys_match_their_sql_twins():
             sql_key = con.execute(f"SELECT {erasure._key_sql(kind, 'v')} {one_value}", [value])
             assert python_key == sql_key.fetchone()[0] == key
             salted = erasure.identifier_hash("s", kind, key)
-            sql_hash = erasure._hash_sql("s", kind, erasure._key_sql(kind, "v"))
+            sql_hash = erasure.hash_sql("s", kind, erasure._key_sql(kind, "v"))
             assert con.execute(f"SELECT {sql_hash} {one_value}", [value]).fetchone()[0] == salted
 
 
