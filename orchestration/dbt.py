@@ -26,10 +26,12 @@ from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 
 from orchestration.erasure import apply_erasure, compact
 from orchestration.privacy import personal_columns
+from orchestration.retention import RetentionReport, apply_retention
 from orchestration.runs import RunLock
 from orchestration.settings import (
     DBT_PROJECT_DIR,
     asset_owners,
+    dbt_var_overrides,
     duckdb_config,
     parse_as_of_date,
     paths,
@@ -196,7 +198,7 @@ def incremental_fingerprints(manifest: Mapping[str, Any], project_vars: Any) -> 
 def _current_fingerprints(manifest_path: Path = DBT_PROJECT.manifest_path) -> dict[str, str]:
     manifest = json.loads(manifest_path.read_text())
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
-    return incremental_fingerprints(manifest, project.get("vars", {}))
+    return incremental_fingerprints(manifest, {**project.get("vars", {}), **dbt_var_overrides()})
 
 
 def needs_full_refresh(requested: bool) -> str:
@@ -252,7 +254,10 @@ def dbt_models(
     context.log.info(f"dbt build as of {as_of or 'the newest export landed'}")
     # Unit tests check SQL logic on fixed inputs: they belong to development and CI
     # (`make test` runs them all), not to every night's data, as dbt Labs recommends.
-    dbt_vars = {"as_of_date": as_of, "record_history": True}
+    try:
+        dbt_vars = {**dbt_var_overrides(), "as_of_date": as_of, "record_history": True}
+    except ValueError as e:
+        raise dg.Failure(description=str(e), allow_retries=False) from None
     args = ["build", "--exclude", "test_type:unit", "--vars", json.dumps(dbt_vars)]
     # erasure requests, and old records of erased people delivered again, are blanked in
     # raw before anything reads it (orchestration/erasure.py)
@@ -265,15 +270,29 @@ def dbt_models(
             f"{erased.raw_rows_blanked} raw rows and {erased.quarantine_rows_blanked} "
             "quarantined lines blanked"
         )
+    # old rows of anonymised fans delivered again are anonymised before anything reads them
+    retained = [_retention_pass(context)]
     full_refresh = needs_full_refresh(config.full_refresh) or (
         "rows of erased people were blanked in raw" if erased.blanked_anything else ""
     )
     if full_refresh:
         context.log.info(f"incremental models rebuilt whole: {full_refresh}")
-        args.append("--full-refresh")
-    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    invocation = dbt.cli(
+        [*args, "--full-refresh"] if full_refresh else args, context=context, raise_on_error=False
+    )
     yield from with_row_counts(invocation)
-    if invocation.is_successful() and erased.blanked_anything:
+    # Fans this build found past the retention window are anonymised now, and the build runs
+    # again on what is left, so a night publishes the same whatever ran before it. Rare: the
+    # window moves once a month (int_run_as_of_resolved.retention_cutoff_date).
+    while invocation.is_successful() and len(retained) < RETENTION_PASSES:
+        retained.append(_retention_pass(context))
+        if not retained[-1].fans_anonymised:
+            break
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
+        yield from _as_materializations(context, with_row_counts(invocation))
+    if invocation.is_successful() and (
+        erased.blanked_anything or any(r.rewrote_stored_rows for r in retained)
+    ):
         seconds = compact(paths().warehouse)
         context.log.info(f"working file rewritten without freed pages in {seconds:.1f}s")
     if invocation.is_successful():
@@ -291,6 +310,51 @@ def dbt_models(
         except FileNotFoundError:  # dbt stopped before running anything
             run_results = {}
         raise dg.Failure(description=failed_nodes(run_results), allow_retries=False)
+
+
+# raw._retained_records: written by the dbt step itself (orchestration/retention.py, around
+# its builds), read by dbt as the source privacy.retained_records.
+retained_records_asset = dg.AssetSpec(
+    key=dg.AssetKey(["privacy", "retained_records"]),
+    group_name="raw",
+    description=(
+        "raw._retained_records: the identity records of fans anonymised under retention, each "
+        "with the fan it stays in (no personal data). Written by the dbt step around its "
+        "builds (orchestration/retention.py)."
+    ),
+    kinds={"duckdb"},
+    tags={"layer": "raw"},
+    owners=asset_owners(),
+)
+
+# Builds a night may run: the first, and a rebuild after fans were anonymised (one more in
+# case that rebuild finds others: a record split from an anonymised fan may be old too).
+RETENTION_PASSES = 3
+
+
+def _retention_pass(context: dg.AssetExecutionContext) -> RetentionReport:
+    report = apply_retention(paths().warehouse, paths().home)
+    if report.raw_rows_anonymised or report.quarantine_lines_blanked:
+        context.log.info(
+            f"retention: {report.fans_anonymised} fans anonymised ({report.records_pinned} "
+            f"records), {report.raw_rows_anonymised} raw rows and "
+            f"{report.quarantine_lines_blanked} quarantined lines anonymised"
+        )
+    return report
+
+
+def _as_materializations(context: dg.AssetExecutionContext, events: Iterator[Any]) -> Iterator[Any]:
+    """A rebuild's events: an asset's output and checks were given by the first build of
+    the step (Dagster takes each once); its new materialization is recorded."""
+    for event in events:
+        if isinstance(event, dg.Output):
+            yield dg.AssetMaterialization(
+                asset_key=context.asset_key_for_output(event.output_name),
+                metadata=event.metadata,
+                description="rebuilt after fans were anonymised under retention",
+            )
+        elif isinstance(event, dg.AssetMaterialization):
+            yield event
 
 
 def failed_nodes(run_results: Mapping[str, Any], shown: int = 3) -> str:

@@ -12,6 +12,7 @@ from orchestration.dbt import (
     mart_personal_columns,
     mart_primary_keys,
     relation_of,
+    retained_records_asset,
 )
 from orchestration.evaluation import IDENTITY_QUALITY_KEY, identity_quality
 from orchestration.ingestion import file_manifest_asset, ingestion_assets, landing_assets
@@ -32,7 +33,10 @@ def ingestion() -> dg.Definitions:
 def transformation() -> dg.Definitions:
     """Every dbt model, in one step (orchestration/dbt.py), and the identity scores against
     the generator's truth, where there is one (orchestration/evaluation.py)."""
-    return dg.Definitions(assets=[dbt_models, identity_quality], resources={"dbt": dbt_resource()})
+    return dg.Definitions(
+        assets=[retained_records_asset, dbt_models, identity_quality],
+        resources={"dbt": dbt_resource()},
+    )
 
 
 def quality() -> dg.Definitions:

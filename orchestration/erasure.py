@@ -37,6 +37,7 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,7 @@ import duckdb
 from orchestration.landing.contract import (
     EMAIL,
     FILE_TYPES_BY_NAME,
+    IDENTITY_RECORD_ROWS,
     PERSONAL_COLUMNS,
     PHONE,
     raw_column_name,
@@ -65,7 +67,7 @@ ERASED = "[erased]"
 IDENTITY_RELATION = "intermediate.int_identity_records_clustered"
 # Records of a person that may carry no email or phone of theirs (a name typed on a ticket
 # someone else bought): suppressed by their id. Record type -> (export, raw id column).
-RECORDS_BY_ID = {"ticket_holder": ("ticketing_tickets", "ticket_id")}
+RECORDS_BY_ID = {"ticket_holder": IDENTITY_RECORD_ROWS["ticket_holder"]}
 
 _DDL = (
     f"""CREATE TABLE IF NOT EXISTS {SUPPRESSION_TABLE} (
@@ -139,7 +141,7 @@ def _key_sql(kind: str, column: str) -> str:
     return f"CASE WHEN length({digits}) >= 9 THEN right({digits}, 9) END"
 
 
-def _hash_sql(salt: str, kind: str, key_sql: str) -> str:
+def hash_sql(salt: str, kind: str, key_sql: str) -> str:
     return f"sha256({sql_literal(salt + kind + ':')} || {key_sql})"
 
 
@@ -299,25 +301,32 @@ def _resolve(
     return hashes, len(fans)
 
 
+def raw_personal_columns(
+    con: duckdb.DuckDBPyConnection,
+) -> Iterator[tuple[str, str, set[str], dict[str, str]]]:
+    """Each export raw holds: its name, raw table, columns, and its personal columns there
+    (raw name -> kind: email, phone or other), as the source contract declares them."""
+    for name, personal in PERSONAL_COLUMNS.items():
+        table = FILE_TYPES_BY_NAME[name].raw_table
+        existing = set(table_columns(con, table))
+        if not existing:
+            continue  # never delivered
+        columns = {raw_column_name(h): kind for h, kind in personal.items()}
+        yield name, table, existing, {c: k for c, k in columns.items() if c in existing}
+
+
 def _blank_raw(con: duckdb.DuckDBPyConnection, salt: str) -> int:
     """Blank the personal columns of every raw row carrying a suppressed identifier."""
     blanked = 0
-    for name, personal in PERSONAL_COLUMNS.items():
-        table = FILE_TYPES_BY_NAME[name].raw_table
-        try:
-            existing = set(table_columns(con, table))
-        except duckdb.CatalogException:
-            continue
-        columns = {raw_column_name(h): kind for h, kind in personal.items()}
-        columns = {c: kind for c, kind in columns.items() if c in existing}
+    for name, table, existing, columns in raw_personal_columns(con):
         matches = [
-            f"{_hash_sql(salt, kind, _key_sql(kind, sql_identifier(c)))} IN "
+            f"{hash_sql(salt, kind, _key_sql(kind, sql_identifier(c)))} IN "
             f"(SELECT identifier_hash FROM {SUPPRESSION_TABLE})"
             for c, kind in columns.items()
             if kind in (EMAIL, PHONE)
         ]
         matches += [
-            f"{_hash_sql(salt, record_type, f'trim({sql_identifier(id_column)})')} IN "
+            f"{hash_sql(salt, record_type, f'trim({sql_identifier(id_column)})')} IN "
             f"(SELECT identifier_hash FROM {SUPPRESSION_TABLE})"
             for record_type, (export, id_column) in RECORDS_BY_ID.items()
             if export == name and id_column in existing
@@ -336,10 +345,8 @@ def _blank_raw(con: duckdb.DuckDBPyConnection, salt: str) -> int:
 def _blank_quarantine(con: duckdb.DuckDBPyConnection, salt: str) -> int:
     """Blank the quarantined lines holding a suppressed email or phone (found by the
     address- and number-like words of the line, hashed as the identifiers were)."""
-    try:
-        table_columns(con, QUARANTINE_TABLE)
-    except duckdb.CatalogException:
-        return 0
+    if not table_columns(con, QUARANTINE_TABLE):
+        return 0  # nothing loaded yet
     # any number-like word: its last nine digits are what a phone's key keeps
     phones = r"[+0-9][0-9 .()-]{7,}[0-9]"
     word_hash = (
@@ -349,7 +356,7 @@ def _blank_quarantine(con: duckdb.DuckDBPyConnection, salt: str) -> int:
     condition = " OR ".join(
         word_hash.format(
             pattern=sql_literal(pattern),
-            hash=_hash_sql(salt, kind, _key_sql(kind, "w")),
+            hash=hash_sql(salt, kind, _key_sql(kind, "w")),
             table=SUPPRESSION_TABLE,
         )
         for kind, pattern in ((EMAIL, EMAIL_PATTERN), (PHONE, phones))

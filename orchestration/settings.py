@@ -11,11 +11,14 @@ GRANDSTAND_MEMORY    DuckDB's memory budget in every step, ingestion, dbt, check
                      (default 6GB: what a 2-core / 8 GB machine can give, leaving room for
                      Python); beyond it DuckDB spills to disk instead of growing
 GRANDSTAND_THREADS   DuckDB's worker threads in every step (default 2)
+GRANDSTAND_DBT_VARS  dbt vars for this run, over dbt_project.yml's, as a JSON object, e.g.
+                     '{"privacy_retention_months": 24}' (default: none)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -110,6 +113,21 @@ def parse_as_of_date(text: str) -> str:
         return dt.date.fromisoformat(text.strip()).isoformat()
     except ValueError:
         raise ValueError(f"as-of date {text!r} is not a calendar date YYYY-MM-DD") from None
+
+
+def dbt_var_overrides() -> dict:
+    """The dbt vars GRANDSTAND_DBT_VARS sets for a run (over the project's), or ValueError
+    saying why they cannot be read."""
+    text = os.environ.get("GRANDSTAND_DBT_VARS", "").strip()
+    if not text:
+        return {}
+    try:
+        overrides = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"GRANDSTAND_DBT_VARS is not JSON: {e}") from None
+    if not isinstance(overrides, dict):
+        raise ValueError('GRANDSTAND_DBT_VARS must be a JSON object: {"var": value, ...}')
+    return overrides
 
 
 def sql_literal(text: str | Path) -> str:

@@ -410,6 +410,21 @@ PERSONAL_COLUMNS: dict[str, dict[str, str]] = {
     "email_events": {"email": EMAIL},
     "email_survey_responses": {"email": EMAIL, "comment": OTHER},
 }
+# Where the rows of each identity record type (int_identity_records_unioned) are in raw:
+# the export and its id column (raw name). A ticketing account is the rows of its orders.
+IDENTITY_RECORD_ROWS: dict[str, tuple[str, str]] = {
+    "ticketing_order": ("ticketing_orders", "order_id"),
+    "ticket_holder": ("ticketing_tickets", "ticket_id"),
+    "shop_customer": ("shop_customers", "customer_id"),
+    "shop_order": ("shop_orders", "id"),
+    "email_contact": ("email_contacts", "contact_id"),
+}
+_unknown_ids = {
+    (name, column)
+    for name, column in IDENTITY_RECORD_ROWS.values()
+    if column not in {raw_column_name(h) for h in FILE_TYPES_BY_NAME[name].columns}
+}
+assert not _unknown_ids, f"identity record ids outside the contract: {_unknown_ids}"
 _unknown_personal = {
     (name, header)
     for name, columns in PERSONAL_COLUMNS.items()

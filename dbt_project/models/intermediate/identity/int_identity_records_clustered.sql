@@ -13,7 +13,9 @@
 -- holders without a mailbox of their own (a name typed by a buyer, tied to nobody; the
 -- email on it, if any, is one another fan also uses: most often the buyer's, typed again):
 -- such a fan is kept and visible but is not counted as a person in fan counts;
--- `identified` otherwise.
+-- `identified` otherwise. A fan anonymised under retention keeps the confidence it had
+-- (its records no longer carry the mailboxes that decided it).
+-- is_retained: the record was anonymised under retention (stg_privacy__retained_records).
 -- The source of marts.fan_source_records and of every fact's fan_id.
 with records as (
     select * from {{ ref('int_identity_records_unioned') }}
@@ -31,6 +33,10 @@ fans as (
     select * from {{ ref('int_fan_ids_assigned') }}
 ),
 
+retained as (
+    select * from {{ ref('stg_privacy__retained_records') }}
+),
+
 joined as (
     select
         records.*,
@@ -38,6 +44,8 @@ joined as (
         standardized.email_mailbox,
         standardized.phone_e164,
         standardized.postal_code_std,
+        standardized.is_retained,
+        retained.identity_confidence as retained_identity_confidence,
         fans.fan_id,
         fans.fan_id_issued_on,
         fans.previous_fan_id,
@@ -52,6 +60,8 @@ joined as (
     inner join fans
         on records.record_type = fans.record_type and records.record_id = fans.record_id
     inner join profiles on standardized.profile_id = profiles.profile_id
+    left join retained
+        on records.record_type = retained.record_type and records.record_id = retained.record_id
 ),
 
 mailbox_users as (
@@ -74,7 +84,8 @@ with_confidence as (
                     then 1
                 else 0
             end
-        ) over (partition by joined.fan_id) as is_unlinked_attendee
+        ) over (partition by joined.fan_id) as is_unlinked_attendee,
+        min(joined.retained_identity_confidence) over (partition by joined.fan_id) as retained_identity_confidence_of_fan
     from joined
     left join mailbox_users on joined.email_mailbox = mailbox_users.email_mailbox
 )
@@ -103,6 +114,7 @@ select
     postal_code,
     postal_code_std,
     record_at,
+    is_retained,
     case
         when fan_record_count = 1 then 'singleton'
         when link_rule is not null then link_rule
@@ -113,5 +125,9 @@ select
         when link_rule is not null then link_evidence
         else 'identical email, phone, name, birth date and postal code as another record of the fan'
     end as match_evidence,
-    case when is_unlinked_attendee = 1 then 'unlinked_attendee' else 'identified' end as fan_identity_confidence
+    case
+        when retained_identity_confidence_of_fan is not null then retained_identity_confidence_of_fan
+        when is_unlinked_attendee = 1 then 'unlinked_attendee'
+        else 'identified'
+    end as fan_identity_confidence
 from with_confidence

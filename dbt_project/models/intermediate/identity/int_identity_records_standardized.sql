@@ -6,12 +6,36 @@
 -- A name given in one field (Shopify's billing name) is split at its first space, before
 -- hyphens become spaces ("Anne-Sophie Durand": anne sophie / durand); the comparison
 -- aligns swapped first and last names, whichever side they come from.
-with records as (
+-- A record anonymised under retention (stg_privacy__retained_records) is matched no more:
+-- its personal fields are blank, and it shares one profile with the other records of the
+-- fan it belonged to, so that fan keeps its id and its figures.
+{%- set personal_fields = ['email', 'first_name', 'last_name', 'full_name', 'phone', 'birth_date', 'postal_code', 'address', 'city'] %}
+with retained as (
+    select * from {{ ref('stg_privacy__retained_records') }}
+),
+
+unioned as (
+    select
+        unioned.record_type,
+        unioned.record_id,
+        unioned.account_id,
+        unioned.order_id,
+        unioned.record_at,
+        {%- for field in personal_fields %}
+            case when retained.fan_id is null then unioned.{{ field }} end as {{ field }},
+        {%- endfor %}
+        retained.fan_id as retained_fan_id
+    from {{ ref('int_identity_records_unioned') }} as unioned
+    left join retained
+        on unioned.record_type = retained.record_type and unioned.record_id = retained.record_id
+),
+
+records as (
     select
         *,
         {{ phone_digits('phone') }} as phone_digits,
         {{ dbt.split_part('trim(full_name)', "' '", 1) }} as full_name_first_word
-    from {{ ref('int_identity_records_unioned') }}
+    from unioned
 ),
 
 standardized as (
@@ -21,6 +45,7 @@ standardized as (
         account_id,
         order_id,
         record_at,
+        retained_fan_id,
         {{ email_mailbox('email') }} as email_mailbox,
         {{ phone_e164('phone', 'phone_digits') }} as phone_e164,
         {{ standardize_name('first_name') }} as given_first_name,
@@ -75,7 +100,10 @@ select
     address_sorted,
     -- computed once per record, not twice per compared pair (a regular expression each)
     {{ regexp_replace_all('address_sorted', "'[^0-9]'", "''") }} as house_number,
+    retained_fan_id is not null as is_retained,
     case
+        when retained_fan_id is not null
+            then {{ dbt.hash(dbt.concat(["'retained:'", 'retained_fan_id'])) }}
         when email_mailbox is null and phone_e164 is null and birth_date is null
             then {{ dbt.hash(dbt.concat(['record_type', "':'", 'record_id'])) }}
         else {{ dbt.hash(dbt.concat([

@@ -4,6 +4,11 @@ with ticketing_orders as (
     select * from {{ ref('stg_ticketing__orders') }}
 ),
 
+retained_holders as (
+    select record_id from {{ ref('stg_privacy__retained_records') }}
+    where record_type = 'ticket_holder'
+),
+
 -- an account is described by its latest order
 ticketing_accounts as (
     {{ dedupe('ticketing_orders', 'account_id', 'updated_at desc nulls last, order_id desc') }}
@@ -66,7 +71,12 @@ unioned as (
         orders.created_at as record_at
     from {{ ref('stg_ticketing__tickets') }} as tickets
     left join ticketing_orders as orders on tickets.order_id = orders.order_id
-    where tickets.holder_first_name is not null or tickets.holder_last_name is not null
+    -- a holder anonymised under retention has no name left, and stays a record of its fan
+    left join retained_holders on tickets.ticket_id = retained_holders.record_id
+    where
+        tickets.holder_first_name is not null
+        or tickets.holder_last_name is not null
+        or retained_holders.record_id is not null
 
     union all
 

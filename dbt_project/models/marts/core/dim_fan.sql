@@ -54,7 +54,8 @@ fans as (
         min(fan_id_issued_on) as fan_id_issued_on,
         {{ latest_non_null('first_name', 'survivorship_order') }} as first_name,
         {{ latest_non_null('last_name', 'survivorship_order') }} as last_name,
-        {{ latest_non_null('email_normalized', 'survivorship_order') }} as email,
+        -- an anonymised record's email is a token (orchestration/retention.py), no address
+        {{ latest_non_null('case when not is_retained then email_normalized end', 'survivorship_order') }} as email,
         {{ latest_non_null('phone_e164', 'survivorship_order') }} as phone,
         {{ latest_non_null('birth_date', 'survivorship_order') }} as birth_date,
         {{ latest_non_null('postal_code_std', 'survivorship_order') }} as postal_code,
@@ -64,7 +65,8 @@ fans as (
         min(fan_identity_confidence) as identity_confidence,
         max(case when record_type in ('ticketing_account', 'ticketing_order') then 1 else 0 end) = 1 as is_ticketing_buyer,
         max(case when record_type in ('shop_customer', 'shop_order') then 1 else 0 end) = 1 as is_shop_customer,
-        max(case when record_type = 'email_contact' then 1 else 0 end) = 1 as is_email_contact
+        max(case when record_type = 'email_contact' then 1 else 0 end) = 1 as is_email_contact,
+        min(case when is_retained then 1 else 0 end) = 1 as is_anonymised
     from ordered
     group by fan_id
 )

@@ -5,11 +5,18 @@
 -- Modes (preferred channel, weekday, hour, usual company) break ties by the most recent
 -- purchase or outing, then by value.
 with as_of as (
-    select as_of_date from {{ ref('int_run_as_of_resolved') }}
+    select
+        as_of_date,
+        retention_cutoff_date
+    from {{ ref('int_run_as_of_resolved') }}
 ),
 
 fans as (
-    select fan_id from {{ ref('dim_fan') }}
+    select
+        fan_id,
+        last_seen_at,
+        is_anonymised
+    from {{ ref('dim_fan') }}
 ),
 
 purchases as (
@@ -161,7 +168,10 @@ email_summary as (
                 and email_events.event_date > {{ dbt.dateadd('day', -1 * var('email_engagement_window_days'), 'as_of.as_of_date') }}
                 then 1
             else 0
-        end) as clicks_recent
+        end) as clicks_recent,
+        max(case
+            when email_events.is_human_open or email_events.event_type = 'click' then email_events.event_date
+        end) as last_email_engagement_date
     from email_events
     cross join as_of
     group by email_events.fan_id
@@ -180,6 +190,46 @@ nps_answers as (
 
 latest_nps as (
     {{ dedupe('nps_answers', 'fan_id', 'answered_at desc, response_id desc') }}
+),
+
+survey_answers as (
+    select
+        responses.fan_id,
+        max(responses.answered_date) as last_survey_answer_date
+    from {{ ref('fct_survey_responses') }} as responses
+    cross join as_of
+    where
+        responses.fan_id is not null
+        and responses.answered_date <= as_of.as_of_date
+    group by responses.fan_id
+),
+
+-- The fan's own activity: a record of the fan dated (an order, an account, a contact
+-- changed), a match attended, an email opened by a person or clicked, a survey answered.
+-- An email delivered is the club's activity, not the fan's.
+activity as (
+    select
+        fans.fan_id,
+        {{ utc_to_local_date('fans.last_seen_at') }} as last_record_date,
+        email_summary.last_email_engagement_date,
+        survey_answers.last_survey_answer_date
+    from fans
+    left join email_summary on fans.fan_id = email_summary.fan_id
+    left join survey_answers on fans.fan_id = survey_answers.fan_id
+),
+
+-- greatest() ignores nulls on DuckDB and Spark alike
+last_activity as (
+    select
+        activity.fan_id,
+        greatest(
+            activity.last_record_date,
+            attendance.last_match_attended_on,
+            activity.last_email_engagement_date,
+            activity.last_survey_answer_date
+        ) as last_activity_date
+    from activity
+    left join attendance on activity.fan_id = attendance.fan_id
 )
 
 select
@@ -230,7 +280,12 @@ select
         when latest_nps.score >= 7 then 'passive'
         when latest_nps.score >= 0 then 'detractor'
     end as latest_nps_class,
-    latest_nps.answered_date as latest_nps_answered_on
+    latest_nps.answered_date as latest_nps_answered_on,
+    email_summary.last_email_engagement_date,
+    survey_answers.last_survey_answer_date,
+    last_activity.last_activity_date,
+    coalesce(last_activity.last_activity_date < as_of.retention_cutoff_date, false) as is_retention_expired,
+    fans.is_anonymised
 from fans
 cross join as_of
 left join purchase_summary on fans.fan_id = purchase_summary.fan_id
@@ -243,3 +298,5 @@ left join outing_summary on fans.fan_id = outing_summary.fan_id
 left join usual_company on fans.fan_id = usual_company.fan_id
 left join email_summary on fans.fan_id = email_summary.fan_id
 left join latest_nps on fans.fan_id = latest_nps.fan_id
+left join survey_answers on fans.fan_id = survey_answers.fan_id
+left join last_activity on fans.fan_id = last_activity.fan_id
