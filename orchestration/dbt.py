@@ -168,29 +168,44 @@ _FINGERPRINTS = "incremental_fingerprints.json"
 
 def incremental_fingerprints(manifest: Mapping[str, Any], project_vars: Any) -> dict[str, str]:
     """What decides the rows of each incremental model (not the append-only histories,
-    which a full refresh never rebuilds): its SQL, every macro it calls, directly or not,
-    and the project's vars. Rows an incremental model holds were computed by an earlier
-    version: when this changes, they must all be computed again."""
-    macros = manifest.get("macros", {})
+    which a full refresh never rebuilds): its SQL and the SQL of every model upstream of
+    it, every macro they call, directly or not, the seeds' contents and the project's
+    vars. Rows an incremental model holds were computed by an earlier version: when this
+    changes, they must all be computed again. (Upstream counts because an incremental model
+    keeps rows computed from upstream tables: the candidate pairs keep comparisons that read
+    the nickname table, int_identity_pairs_compared.)"""
+    nodes, macros = manifest.get("nodes", {}), manifest.get("macros", {})
 
-    def macro_closure(names: list[str]) -> list[str]:
+    def closure(names: list[str], known: Mapping[str, Any], edges: str) -> list[str]:
         seen: set[str] = set()
         todo = list(names)
         while todo:
             name = todo.pop()
-            if name not in seen and name in macros:
+            if name not in seen and name in known:
                 seen.add(name)
-                todo += macros[name].get("depends_on", {}).get("macros", [])
+                todo += known[name].get("depends_on", {}).get(edges, [])
         return sorted(seen)
+
+    def node_text(node: Mapping[str, Any]) -> str:
+        if node.get("resource_type") == "seed":
+            return node.get("checksum", {}).get("checksum", "")
+        return node.get("raw_code", "")
 
     shared = json.dumps(project_vars, sort_keys=True, default=str)
     prints = {}
-    for unique_id, node in manifest.get("nodes", {}).items():
+    for unique_id, node in nodes.items():
         config = node.get("config", {})
         if config.get("materialized") != "incremental" or config.get("full_refresh") is False:
             continue
-        called = macro_closure(node.get("depends_on", {}).get("macros", []))
-        text = "\n".join([node.get("raw_code", ""), *(macros[m]["macro_sql"] for m in called)])
+        upstream = closure([unique_id], nodes, "nodes")
+        called = closure(
+            [m for n in upstream for m in nodes[n].get("depends_on", {}).get("macros", [])],
+            macros,
+            "macros",
+        )
+        text = "\n".join(
+            [*(node_text(nodes[n]) for n in upstream), *(macros[m]["macro_sql"] for m in called)]
+        )
         prints[unique_id] = hashlib.sha256(f"{shared}\n{text}".encode()).hexdigest()
     return prints
 

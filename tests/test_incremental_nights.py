@@ -26,16 +26,24 @@ INCREMENTAL_STAGING = (
 )
 
 
-def _manifest(model_sql: str, helper_sql: str, *, full_refresh=None) -> dict:
+def _manifest(
+    model_sql: str, helper_sql: str, *, full_refresh=None, upstream_sql="select 1", seed="c1"
+) -> dict:
     config = {"materialized": "incremental", "full_refresh": full_refresh}
     return {
         "nodes": {
             "model.g.stg_x": {
                 "raw_code": model_sql,
                 "config": config,
-                "depends_on": {"macros": ["macro.g.outer"]},
+                "depends_on": {"macros": ["macro.g.outer"], "nodes": ["model.g.int_up"]},
             },
-            "model.g.dim_y": {"raw_code": "select 1", "config": {"materialized": "table"}},
+            "model.g.int_up": {
+                "raw_code": upstream_sql,
+                "config": {"materialized": "table"},
+                "depends_on": {"nodes": ["seed.g.names", "source.g.raw.x"]},
+            },
+            "seed.g.names": {"resource_type": "seed", "checksum": {"checksum": seed}},
+            "model.g.dim_y": {"raw_code": "select 2", "config": {"materialized": "table"}},
         },
         "macros": {
             "macro.g.outer": {
@@ -48,7 +56,7 @@ def _manifest(model_sql: str, helper_sql: str, *, full_refresh=None) -> dict:
     }
 
 
-def test_an_incremental_models_fingerprint_follows_its_sql_its_macros_and_the_vars():
+def test_an_incremental_models_fingerprint_follows_its_sql_its_upstream_its_macros_and_the_vars():
     paris = {"tz": "Europe/Paris"}
     base = incremental_fingerprints(_manifest("select a", "trim(x)"), paris)
     assert list(base) == ["model.g.stg_x"]  # tables are rebuilt every night anyway
@@ -57,10 +65,14 @@ def test_an_incremental_models_fingerprint_follows_its_sql_its_macros_and_the_va
         incremental_fingerprints(_manifest("select a, b", "trim(x)"), {"tz": "Europe/Paris"}),
         incremental_fingerprints(_manifest("select a", "upper(x)"), {"tz": "Europe/Paris"}),
         incremental_fingerprints(_manifest("select a", "trim(x)"), {"tz": "UTC"}),
+        # kept rows were computed from upstream tables (the candidate pairs' nicknames)
+        incremental_fingerprints(_manifest("select a", "trim(x)", upstream_sql="select 3"), paris),
+        incremental_fingerprints(_manifest("select a", "trim(x)", seed="c2"), paris),
     ]:
         assert changed["model.g.stg_x"] != base["model.g.stg_x"]
     unrelated = _manifest("select a", "trim(x)")
     unrelated["macros"]["macro.g.unused"]["macro_sql"] = "something else"
+    unrelated["nodes"]["model.g.dim_y"]["raw_code"] = "select 4"  # downstream or unrelated
     assert incremental_fingerprints(unrelated, {"tz": "Europe/Paris"}) == base
     # an append-only history is never rebuilt: nothing to fingerprint
     history = _manifest("select a", "trim(x)", full_refresh=False)
@@ -95,11 +107,25 @@ def _correct_without_last_ticket(landing: Path) -> str:
     raise AssertionError("no tickets file to correct")
 
 
+def _move_a_contact_to_another_mailbox(landing: Path) -> None:
+    """The newest contacts snapshot gives its first contact another address: the contact's
+    profile is replaced by another (one gone, one new), so candidate pairs must follow."""
+    path = _utf8_files(landing / "email", "contacts_*.csv")[-1]
+    lines = path.read_bytes().split(b"\n")
+    column = [name.strip().upper() for name in lines[0].split(b";")].index(b"EMAIL")
+    fields = lines[1].split(b";")
+    fields[column] = b"moved." + fields[column]
+    lines[1] = b";".join(fields)
+    path.write_bytes(b"\n".join(lines))
+
+
 def _staging_rows(warehouse: Path, model: str) -> list[tuple]:
+    return _rows(warehouse, f"staging.{model}", exclude="EXCLUDE (_loaded_at)")
+
+
+def _rows(warehouse: Path, relation: str, exclude: str = "") -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(
-            f"SELECT * EXCLUDE (_loaded_at) FROM staging.{model} ORDER BY ALL"
-        ).fetchall()
+        return con.execute(f"SELECT * {exclude} FROM {relation} ORDER BY ALL").fetchall()
 
 
 @pytest.mark.e2e
@@ -121,6 +147,7 @@ def test_an_incremental_night_publishes_what_a_full_refresh_publishes(tmp_path: 
     land(newest, landing)
     land(late, landing)
     dropped_ticket = _correct_without_last_ticket(landing)
+    _move_a_contact_to_another_mailbox(landing)
     assert run_nightly(incremental, landing).success
     assert run_nightly(refreshed, landing, GRANDSTAND_FULL_REFRESH="1").success
 
@@ -129,5 +156,13 @@ def test_an_incremental_night_publishes_what_a_full_refresh_publishes(tmp_path: 
         rows = _staging_rows(incremental / "warehouse.duckdb", model)
         assert rows, model
         assert rows == _staging_rows(refreshed / "warehouse.duckdb", model), model
+    # the candidate pairs kept from the first night and those computed again (the night's
+    # changed profiles) are the pairs a full build computes
+    pairs = "intermediate.int_identity_pairs_compared"
+    changed = _rows(incremental / "warehouse.duckdb", "intermediate.int_identity_profiles_changed")
+    assert changed, "the delta changed no profile: nothing incremental was tested"
+    assert _rows(incremental / "warehouse.duckdb", pairs) == _rows(
+        refreshed / "warehouse.duckdb", pairs
+    )
     tickets = _staging_rows(incremental / "warehouse.duckdb", "stg_ticketing__tickets")
     assert dropped_ticket not in {row[0] for row in tickets}

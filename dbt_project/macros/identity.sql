@@ -136,3 +136,23 @@
 {% macro surrogate_id(prefix, key) -%}
     {{ dbt.concat(["'" ~ prefix ~ "'", dbt.right(dbt.hash(key), "16")]) }}
 {%- endmacro %}
+
+{#- A stable integer key for an md5 hex id (a profile id): its first 15 hex digits (60
+    bits), so keys follow the ids' order and stay the same from night to night, which lets
+    candidate pairs be kept between nights (int_identity_pairs_compared). Two ids sharing
+    15 digits would share a key: the unique test on the key stops the build then. -#}
+{% macro hex_id_key(column) -%}
+    {{ return(adapter.dispatch('hex_id_key', 'grandstand')(column)) }}
+{%- endmacro %}
+
+{% macro duckdb__hex_id_key(column) -%}
+    cast('0x' || substring({{ column }}, 1, 15) as bigint)
+{%- endmacro %}
+
+{% macro spark__hex_id_key(column) -%}
+    cast(conv(substring({{ column }}, 1, 15), 16, 10) as bigint)
+{%- endmacro %}
+
+{% macro default__hex_id_key(column) -%}
+    {{ exceptions.raise_compiler_error("hex_id_key has no implementation for adapter " ~ adapter.type()) }}
+{%- endmacro %}

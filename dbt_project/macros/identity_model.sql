@@ -374,3 +374,24 @@
 {% macro default__name_leftover_words(name, other) -%}
     {{ exceptions.raise_compiler_error("name_leftover_words has no implementation for adapter " ~ adapter.type()) }}
 {%- endmacro %}
+
+{#- A hash of some columns' values, telling a null from any value: a row's fingerprint. -#}
+{% macro values_fingerprint(columns) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- if not loop.first %}{% do parts.append("'|'") %}{% endif -%}
+        {%- do parts.append("coalesce('=' || cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '-')") -%}
+    {%- endfor -%}
+    {{ dbt.hash(dbt.concat(parts)) }}
+{%- endmacro %}
+
+{#- When this dbt invocation started, as a timestamp: what marks the rows a build appends. -#}
+{% macro run_started_at_timestamp() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ api.Column.translate_type('timestamp') }})
+{%- endmacro %}
+
+{#- Whether a blocking key shared by `size` profiles makes candidate pairs: more than
+    identity_max_block_size identify nobody, and pairing them would explode. -#}
+{% macro identity_block_is_kept(size) -%}
+    ({{ size }} between 2 and {{ var('identity_max_block_size') }})
+{%- endmacro %}

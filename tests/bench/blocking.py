@@ -2,7 +2,7 @@
 many of the true pairs it reaches (a true pair the blocking misses is never compared, so
 no weight can link it).
 
-The rules are read from the flags of intermediate.int_identity_pairs_blocked (one
+The rules are read from the flags of intermediate.int_identity_pairs_compared (one
 `blocked_by_<rule>` column per rule of identity_blocking_rules, macros/identity_model.sql),
 so a new rule shows up here without editing this file. Pairs are pairs of *profiles*
 (identical records share one): a true pair is two profiles holding records of one person.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-BLOCKED = "intermediate.int_identity_pairs_blocked"
+BLOCKED = "intermediate.int_identity_pairs_compared"
 STANDARDIZED = "intermediate.int_identity_records_standardized"
 SCORED = "intermediate.int_identity_pairs_scored"
 PROFILES = "intermediate.int_identity_profiles_grouped"

@@ -121,22 +121,23 @@ PAIR_TIE_BREAK = "link_rule, evidence"
 def model(dbt, session):
     dbt.config(materialized="table")
 
-    # Each profile is a node: its profile_key, its position in profile id order. Links and
-    # cannot-link pairs reach Python as pairs of nodes (integers) and are sorted on them;
-    # their ids and explanations stay in DuckDB, which spills, and only the links explaining
-    # a profile are read back (at 1M fans, the 21.5M links as Arrow strings held 3.6 GB
-    # beside DuckDB).
+    # Each profile is a node: its rank in profile id order (profile keys follow that order).
+    # Links and cannot-link pairs reach Python as pairs of nodes (integers) and are sorted
+    # on them; their ids and explanations stay in DuckDB, which spills, and only the links
+    # explaining a profile are read back (at 1M fans, the 21.5M links as Arrow strings held
+    # 3.6 GB beside DuckDB).
     profile_nodes = dbt.ref("int_identity_profiles_grouped").project(
-        "profile_id, is_holder_only, profile_key as node"
+        "profile_id, profile_key, is_holder_only,"
+        " row_number() over (order by profile_key) - 1 as node"
     )
     profiles = profile_nodes.order("node").to_arrow_table()
     links = dbt.ref("int_identity_links_unioned")
 
-    def as_nodes(pairs, columns):
+    def as_nodes(pairs, columns, key="profile_id"):
         return (
             pairs.set_alias("pair")
-            .join(profile_nodes.set_alias("node_a"), "pair.profile_id_a = node_a.profile_id")
-            .join(profile_nodes.set_alias("node_b"), "pair.profile_id_b = node_b.profile_id")
+            .join(profile_nodes.set_alias("node_a"), f"pair.{key}_a = node_a.{key}")
+            .join(profile_nodes.set_alias("node_b"), f"pair.{key}_b = node_b.{key}")
             .project(f"node_a.node as a, node_b.node as b, {columns}")
         )
 
@@ -150,7 +151,7 @@ def model(dbt, session):
         .to_arrow_table()
     )
     cannot = dbt.ref("int_identity_pairs_scored").filter("is_cannot_link")
-    cannot = cannot.project("profile_key_a as a, profile_key_b as b").to_arrow_table()
+    cannot = as_nodes(cannot, "1", key="profile_key").project("a, b").to_arrow_table()
     ids = profiles.column("profile_id")
     n = len(ids)
     a, b = column(ordered, "a"), column(ordered, "b")

@@ -7,9 +7,10 @@
 -- types the names of the people they bring. A key with more first names than
 -- identity_max_block_size is anyone's (a club's generic mailbox): a household's too.
 -- is_holder_only: every record of the profile is a ticket holder (its email, when it has
--- one, is often the buyer's). profile_key: the profile's rank in profile id order, the
--- integer candidate pairs carry (blocking 46.9M pairs at 1M fans took 122 s on the
--- 32-character ids, 46 s on keys). What a profile says of its names
+-- one, is often the buyer's). profile_key: the integer candidate pairs carry (blocking
+-- 46.9M pairs at 1M fans took 122 s on the 32-character ids, 46 s on keys), taken from the
+-- id (hex_id_key), so it follows the ids' order and a profile keeps it from night to night.
+-- What a profile says of its names
 -- is computed here once, not once per candidate pair.
 {%- set household_keys = {'email': 'email_mailbox', 'phone': 'phone_e164', 'address': 'address_std'} %}
 {%- set columns = identity_pair_columns() | reject('in', ['email_is_household', 'phone_is_household', 'address_is_household', 'is_holder_only']) | list %}
@@ -80,13 +81,13 @@ gendered as (
     ),
 {% endfor %}
 
-final as (
+named as (
     select
         {% for key in household_keys -%}
             {{ key }}_households.key_value is not null as {{ key }}_is_household,
         {% endfor -%}
         profiles.*,
-        row_number() over (order by profiles.profile_id) - 1 as profile_key,
+        {{ hex_id_key('profiles.profile_id') }} as profile_key,
         {{ local_part_is_name('profiles.email_local', 'profiles.first_name_std', 'profiles.last_name_std') }}
             as email_local_is_name,
         {{ local_part_is_name('profiles.email_local', 'profiles.last_name_std', 'profiles.first_name_std') }}
@@ -97,6 +98,18 @@ final as (
     {% for key, column in household_keys.items() -%}
         left join {{ key }}_households on profiles.{{ column }} = {{ key }}_households.key_value
     {% endfor -%}
+),
+
+-- profile_fingerprint: a hash of every column a pair comparison reads (identity_pair_sides;
+-- the blocking keys read some of them), so a night compares again only the pairs of the
+-- profiles whose fingerprint changed (int_identity_profiles_changed)
+final as (
+    select
+        *,
+        {{ hex_id_key(values_fingerprint(identity_pair_columns()
+            + ['email_local_is_name', 'email_local_is_name_swapped', 'name_spells_mailbox'])) }}
+            as profile_fingerprint
+    from named
 )
 
 select * from final
